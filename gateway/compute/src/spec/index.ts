@@ -2,6 +2,7 @@ import { sha256OfJson } from './canonical-json.js';
 import { modelSpecSchema, type ModelSpec } from './model-spec.js';
 
 export * from './model-spec.js';
+export * from './design-matrix.js';
 export { canonicalJson, sha256OfJson } from './canonical-json.js';
 
 /**
