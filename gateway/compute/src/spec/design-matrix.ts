@@ -8,7 +8,7 @@ import type { Feature, ModelSpec } from './model-spec.js';
  * - `categorical`: text values, each one of `levels` (the declared or inferred level set).
  * - `boolean`: true/false.
  * - `text`: free text such as identifiers, with too many distinct values to be a categorical
- *   feature; usable only as a binary outcome compared with its `positive` value.
+ *   feature. It can only be a binary outcome, compared with the spec's `positive` value.
  */
 export type TableColumn =
   | { readonly type: 'integer' | 'number'; readonly values: readonly (number | null)[] }
@@ -52,7 +52,7 @@ export interface DesignMatrix {
   droppedRows: number;
 }
 
-/** Raised when a table cannot be turned into the matrix a spec asks for; names the column. */
+/** Raised when a table cannot be turned into the matrix that a spec describes. Names the column. */
 export class DesignMatrixError extends Error {
   readonly column: string | undefined;
   /** One-based data row (the header is not counted), when one row is at fault. */
@@ -231,7 +231,7 @@ function createFeatureEncoder(table: ColumnarTable, feature: Feature): FeatureEn
           { column: feature.column, row: row + 1 },
         );
       }
-      // Dummies start at 0 (Float64Array is zero-filled); only the row's own level is set to 1.
+      // Float64Array starts zero-filled, so only the dummy of the row's own level needs writing.
       const index = dummyIndex.get(value);
       if (index !== undefined) {
         x[start + index] = 1;
