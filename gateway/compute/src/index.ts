@@ -1,3 +1,4 @@
 // Public interface of @onsite/compute: the model spec, the graph compiler, the weights format and
 // the aggregation maths shared by the Onsite cloud and gateway.
 export * from './spec/index.js';
+export * from './onnx/index.js';

@@ -1,0 +1,4 @@
+export * from './graph-builder.js';
+export * from './run-graph.js';
+export { configureOnnxRuntime, MAX_DEFAULT_THREADS, type OnnxRuntimeOptions } from './ort-env.js';
+export { DTYPE_ITEM_SIZE, shapeSize, TENSOR_DTYPES } from './tensor-bytes.js';
