@@ -1,0 +1,60 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDependencies, AppEnv } from './context.js';
+import { ApiError } from './errors/api-error.js';
+import { fieldErrorsFromZod, renderError } from './errors/render-error.js';
+import { authenticate } from './middleware/authenticate.js';
+import { idempotency } from './middleware/idempotency.js';
+import { requestContext } from './middleware/request-context.js';
+import { registerDocsRoutes } from './openapi/docs-routes.js';
+import { registerSecuritySchemes } from './openapi/document.js';
+import { registerAllRoutes } from './routes/index.js';
+
+export type ApiApp = OpenAPIHono<AppEnv>;
+
+/** Request parts as zod-openapi names them, and as problem paths name them. */
+const TARGET_NAMES: Record<string, string> = { json: 'body', query: 'query', param: 'param', header: 'header', cookie: 'cookie', form: 'body' };
+
+/** Creates a new router with the project's validation hook: every invalid field in one problem. */
+export function createRouter(): ApiApp {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const part = TARGET_NAMES[result.target] ?? result.target;
+        const errors = fieldErrorsFromZod(result.error, part);
+        throw new ApiError('validation_failed', `the request has ${errors.length} invalid field(s); see errors`, { errors });
+      }
+    },
+  });
+}
+
+/**
+ * Builds the whole API: the same app serves the local Node process, the Lambda handler and the
+ * in-process tests. Middleware order matters: the request id first (so every later log and error
+ * carries it), then the body limit, then authentication, then idempotency (which needs the caller).
+ */
+export function createApp(deps: AppDependencies): ApiApp {
+  const app = createRouter();
+
+  app.use('*', requestContext(deps));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.maxRequestBytes,
+      onError: () => {
+        throw new ApiError('payload_too_large', `the request body exceeds ${deps.maxRequestBytes} bytes; send large files to the blob store through a presigned URL`);
+      },
+    }),
+  );
+  app.use('/v1/*', authenticate());
+  app.use('/v1/*', idempotency());
+
+  registerSecuritySchemes(app);
+  registerAllRoutes(app);
+  registerDocsRoutes(app);
+
+  app.notFound((c) => renderError(new ApiError('not_found', `no route matches ${c.req.method} ${c.req.path}; see /docs for the API reference`), c));
+  app.onError((error, c) => renderError(error, c));
+
+  return app;
+}

@@ -1,0 +1,50 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ZodError } from 'zod';
+import type { AppEnv } from '../context.js';
+import { ApiError, type FieldError } from './api-error.js';
+import { buildProblem, sendProblem } from './problem.js';
+
+/** Turns zod issues into field errors whose path starts with the request part (`body`, `query`, `param`). */
+export function fieldErrorsFromZod(error: ZodError, part: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [part, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}
+
+/**
+ * The one place that renders errors. Caller errors keep their message; anything else becomes a
+ * generic 500 whose detail only points at the request id, and the real error goes to the log.
+ */
+export function renderError(error: unknown, c: Context<AppEnv>): Response {
+  const requestId = c.get('requestId') ?? 'unknown';
+  const logger = c.get('logger');
+
+  if (error instanceof ApiError) {
+    if (error.status >= 500) logger?.error({ err: error.options.cause ?? error, code: error.code }, 'request failed');
+    return sendProblem(c, buildProblem(error.code, error.detail, requestId, error.options.errors), error.options.headers);
+  }
+
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    if (status === 413) {
+      return sendProblem(c, buildProblem('payload_too_large', error.message || 'request body is too large', requestId));
+    }
+    if (status === 400) {
+      const detail = /json/i.test(error.message)
+        ? 'the request body is not valid JSON; send a JSON object with content-type application/json'
+        : error.message || 'the request could not be read';
+      return sendProblem(c, buildProblem('malformed_request', detail, requestId));
+    }
+    if (status === 401) return sendProblem(c, buildProblem('unauthenticated', error.message || 'authentication required', requestId));
+    logger?.error({ err: error }, 'unexpected HTTP exception');
+  } else {
+    logger?.error({ err: error }, 'unhandled error');
+  }
+
+  return sendProblem(
+    c,
+    buildProblem('internal_error', `the server failed to handle the request; quote request id ${requestId} when reporting it`, requestId),
+  );
+}

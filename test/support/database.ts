@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type DatabaseHandle } from '../../db/client.js';
+
+/**
+ * Database targets for suites that run on every supported engine: embedded PGlite always, and the
+ * PostgreSQL server named by DATABASE_URL when it is set (CI sets it to the local server).
+ */
+export type DatabaseTarget = 'pglite' | 'postgres';
+
+export function databaseTargets(): DatabaseTarget[] {
+  return process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export interface TestDatabase extends DatabaseHandle {
+  target: DatabaseTarget;
+}
+
+/**
+ * Opens a migrated, empty database of one target for one test file. On PostgreSQL each call
+ * creates its own database (`onsite_test_<random>`) so parallel test files and parallel CI runs
+ * never see each other's rows; `close()` drops it again.
+ */
+export async function openTestDatabase(target: DatabaseTarget): Promise<TestDatabase> {
+  if (target === 'pglite') {
+    const handle = await openDatabase({ driver: 'pglite' });
+    await handle.migrate();
+    return { ...handle, target };
+  }
+
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('DATABASE_URL is not set; the postgres target needs a server to create test databases on');
+
+  const name = `onsite_test_${randomBytes(6).toString('hex')}`;
+  await withAdminClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ driver: 'pg', url: url.toString(), maxConnections: 8 });
+  await handle.migrate();
+
+  return {
+    ...handle,
+    target,
+    close: async () => {
+      await handle.close();
+      await withAdminClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+async function withAdminClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
