@@ -2,3 +2,4 @@
 // the aggregation maths shared by the Onsite cloud and gateway.
 export * from './spec/index.js';
 export * from './onnx/index.js';
+export * from './weights/index.js';
