@@ -1,4 +1,4 @@
-import { GraphBuilder, runGraph, sha256Hex, type TensorValue } from '../onnx/index.js';
+import { runGraph, sha256Hex, type GraphBuilder, type TensorValue } from '../onnx/index.js';
 
 /**
  * A site-side graph compiled from a spec: its ONNX bytes, their SHA-256 (what the data officer

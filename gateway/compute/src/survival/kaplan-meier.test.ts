@@ -65,7 +65,7 @@ function referenceCounts(
 function expectClose(actual: readonly (number | null)[], expected: readonly (number | null)[], tolerance: number): void {
   expect(actual.length).toBe(expected.length);
   actual.forEach((value, i) => {
-    const target = expected[i];
+    const target = expected[i] ?? null;
     if (target === null || value === null) {
       expect(value, `index ${i}`).toBe(target);
     } else {
