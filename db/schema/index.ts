@@ -7,3 +7,4 @@ export * from './projects.js';
 export * from './gateways.js';
 export * from './datasets.js';
 export * from './models.js';
+export * from './jobs.js';
