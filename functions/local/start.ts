@@ -1,0 +1,55 @@
+import { serve } from '@hono/node-server';
+import { loadCloudEnv } from '../config/env.js';
+import { createRuntime } from '../runtime/create-runtime.js';
+import { runtimeSettingsFromEnv } from '../runtime/runtime-from-env.js';
+import { openLocalState } from './local-state.js';
+
+/**
+ * `npm start`: the whole cloud side as one Node process on embedded PGlite (data in .onsite/db)
+ * with a filesystem blob store (.onsite/blobs). Environment variables override the defaults, so
+ * the same command also runs against PostgreSQL (DATABASE_DRIVER=pg, DATABASE_URL=...).
+ */
+async function main(): Promise<void> {
+  const state = openLocalState();
+  const env = loadCloudEnv({
+    PGLITE_DATA_DIR: state.databaseDir,
+    BLOB_DIR: state.blobDir,
+    BLOB_SIGNING_SECRET: state.blobSigningSecret,
+    OPERATOR_TOKEN: state.operatorToken,
+    ...process.env,
+  });
+  const settings = runtimeSettingsFromEnv(env, { migrate: true });
+  const runtime = await createRuntime(settings);
+  const { logger } = runtime.deps;
+
+  const server = serve({ fetch: runtime.app.fetch, port: env.PORT, hostname: '127.0.0.1' }, (info) => {
+    const url = `http://127.0.0.1:${info.port}`;
+    logger.info({ url, database: settings.database.driver, home: state.home }, 'onsite api listening');
+    process.stdout.write(
+      [
+        '',
+        `Onsite API      ${url}`,
+        `API reference   ${url}/docs`,
+        `OpenAPI         ${url}/openapi.json`,
+        `State folder    ${state.home}`,
+        '',
+        'Create the first organization and its owner key (the secret is printed once):',
+        '  npm run bootstrap -- --name "My hospital" --kind hospital',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'onsite api stopping');
+    server.close();
+    void runtime.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`onsite api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
