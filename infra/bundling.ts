@@ -1,0 +1,64 @@
+// One definition of how every Lambda handler is bundled. The stacks pass it to NodejsFunction,
+// and the bundle-size test and the import benchmark give the same options to esbuild's JS API,
+// so what they measure is what gets deployed.
+import { fileURLToPath } from 'node:url';
+
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/** Repository root: NodejsFunction's project root and the base of every entry path. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Matches the `nodejs22.x` Lambda runtime. */
+export const BUNDLE_TARGET = 'node22';
+
+/**
+ * The Node.js Lambda runtimes ship AWS SDK for JavaScript v3, so bundling it again only adds
+ * size. NOTE: the runtime's SDK version differs from the one pinned in package.json.
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/*'];
+
+// ESM output has no `require`, but some bundled CommonJS dependencies call it for Node built-ins.
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __onsiteCreateRequire } from 'node:module'; const require = __onsiteCreateRequire(import.meta.url);";
+
+// Prefer the ESM build of packages that ship both.
+const MAIN_FIELDS = ['module', 'main'];
+
+/** Bundling options shared by every function; stacks add `commandHooks` where they ship files. */
+export const lambdaBundling: BundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  // Stack traces need the mappings only, so leave the sources out to keep the upload small.
+  sourcesContent: false,
+  target: BUNDLE_TARGET,
+  format: OutputFormat.ESM,
+  mainFields: MAIN_FIELDS,
+  banner: CREATE_REQUIRE_BANNER,
+  externalModules: EXTERNAL_MODULES,
+  // Use the esbuild installed in node_modules, never a Docker image.
+  forceDockerBundling: false,
+};
+
+/**
+ * Returns esbuild JS API options equivalent to `lambdaBundling`, writing `index.mjs` into
+ * `outdir` as NodejsFunction does.
+ */
+export function esbuildOptionsFor(entryPath: string, outdir: string): BuildOptions {
+  return {
+    entryPoints: { index: entryPath },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    target: BUNDLE_TARGET,
+    format: 'esm',
+    mainFields: MAIN_FIELDS,
+    banner: { js: CREATE_REQUIRE_BANNER },
+    external: EXTERNAL_MODULES,
+    logLevel: 'warning',
+  };
+}
