@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { ZodError } from 'zod';
+import type { ZodError } from 'zod';
 import type { AppEnv } from '../context.js';
 import { ApiError, type FieldError } from './api-error.js';
 import { buildProblem, sendProblem } from './problem.js';

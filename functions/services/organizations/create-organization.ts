@@ -1,5 +1,6 @@
 import { newId } from '../../../db/ids.js';
-import { ORGANIZATION_KINDS, organizations } from '../../../db/schema/index.js';
+import type { ORGANIZATION_KINDS} from '../../../db/schema/index.js';
+import { organizations } from '../../../db/schema/index.js';
 import { createApiKeyInTransaction, type CreatedApiKey } from '../api-keys/create-api-key.js';
 import { recordAuditEvent } from '../audit/record-audit-event.js';
 import type { ServiceContext } from '../service-context.js';
