@@ -4,3 +4,4 @@ export * from './spec/index.js';
 export * from './onnx/index.js';
 export * from './weights/index.js';
 export * from './protocol/computation.js';
+export * from './aggregate/index.js';
