@@ -1,0 +1,27 @@
+import { and, eq } from 'drizzle-orm';
+import type { Executor } from '../../../db/client.js';
+import { partnershipMembers, projects } from '../../../db/schema/index.js';
+import { notFound } from '../../api/errors/api-error.js';
+
+export type ProjectRow = typeof projects.$inferSelect;
+
+/**
+ * Reads a project that `organizationId` can see: the organization must be a member of the
+ * project's partnership. Any other project raises the same 404 as a missing one. With `lock`, the
+ * project row stays locked until the transaction ends.
+ */
+export async function getVisibleProject(
+  db: Executor,
+  organizationId: string,
+  projectId: string,
+  options: { lock?: boolean } = {},
+): Promise<ProjectRow> {
+  const query = db
+    .select({ project: projects })
+    .from(projects)
+    .innerJoin(partnershipMembers, and(eq(partnershipMembers.partnershipId, projects.partnershipId), eq(partnershipMembers.organizationId, organizationId)))
+    .where(eq(projects.id, projectId));
+  const [row] = options.lock ? await query.for('update', { of: projects }) : await query;
+  if (!row) throw notFound('project', projectId);
+  return row.project;
+}
