@@ -5,3 +5,6 @@ export * from './onnx/index.js';
 export * from './weights/index.js';
 export * from './protocol/computation.js';
 export * from './aggregate/index.js';
+export * from './cox/index.js';
+export * from './logistic/index.js';
+export * from './mlp/index.js';
