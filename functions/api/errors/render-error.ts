@@ -5,12 +5,18 @@ import type { AppEnv } from '../context.js';
 import { ApiError, type FieldError } from './api-error.js';
 import { buildProblem, sendProblem } from './problem.js';
 
-/** Turns zod issues into field errors whose path starts with the request part (`body`, `query`, `param`). */
+/**
+ * Turns zod issues into field errors whose path starts with the request part (`body`, `query`,
+ * `param`). An unknown field is reported at its own path, so `{"rows": [...]}` names `body.rows`.
+ */
 export function fieldErrorsFromZod(error: ZodError, part: string): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [part, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const base = [part, ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'unknown field; remove it' }));
+    }
+    return [{ path: base.join('.'), message: issue.message }];
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ApiApp } from '../app.js';
 import { registerApiKeyRoutes } from './api-keys/index.js';
 import { registerAuditEventRoutes } from './audit-events/index.js';
+import { registerDatasetRoutes } from './datasets/index.js';
 import { registerGatewayRoutes } from './gateways/index.js';
 import { registerOrganizationRoutes } from './organizations/index.js';
 import { registerPartnershipRoutes } from './partnerships/index.js';
@@ -14,4 +15,5 @@ export function registerAllRoutes(app: ApiApp): void {
   registerPartnershipRoutes(app);
   registerProjectRoutes(app);
   registerGatewayRoutes(app);
+  registerDatasetRoutes(app);
 }
