@@ -8,3 +8,6 @@ export * from './aggregate/index.js';
 export * from './cox/index.js';
 export * from './logistic/index.js';
 export * from './mlp/index.js';
+export * from './stats/index.js';
+export * from './survival/index.js';
+export * from './metrics/index.js';

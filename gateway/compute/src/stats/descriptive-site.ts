@@ -124,8 +124,8 @@ export async function computeDescriptiveSiteSums(
   return { tensors, rowCount: table.rowCount, graphSha256: graph.sha256 };
 }
 
-/** Encodes a plan's input values for describing: used by the site run and by tests. */
-export function numericValues(table: ColumnarTable, name: string, dtype: DescriptivePlan['dtype']): Float64Array | Float32Array {
+/** Reads a numeric (or boolean) column as the graph's input, NaN for missing values. */
+function numericValues(table: ColumnarTable, name: string, dtype: DescriptivePlan['dtype']): Float64Array | Float32Array {
   const column = requireColumn(table, name);
   if (column.type !== 'number' && column.type !== 'integer' && column.type !== 'boolean') {
     throw new TypeError(`column "${name}" is ${column.type}; describe it as a categorical column, or list a numeric column`);

@@ -1,0 +1,5 @@
+export * from './classification-site.js';
+export * from './classification-summary.js';
+export * from './concordance-site.js';
+export * from './roc.js';
+export * from './score-counts-site.js';
