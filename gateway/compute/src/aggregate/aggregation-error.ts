@@ -1,6 +1,7 @@
 /**
- * Why a round could not produce a new model. Whenever one of these is raised, the caller keeps
- * the previous global model and optimiser state: no function in this folder mutates its inputs.
+ * Failure codes of a round that could not produce a new model. When one is raised, the caller
+ * keeps the previous global model and optimiser state, which is safe because no function in this
+ * folder mutates its inputs.
  */
 export const AGGREGATION_ERROR_CODES = [
   /** No update passed validation, or none was given. */
@@ -22,7 +23,7 @@ export const AGGREGATION_ERROR_CODES = [
 ] as const;
 export type AggregationErrorCode = (typeof AGGREGATION_ERROR_CODES)[number];
 
-/** Error raised when aggregation fails; `code` says which of the failures above happened. */
+/** Error raised when aggregation fails. `code` names which of the failures above happened. */
 export class AggregationError extends Error {
   override readonly name = 'AggregationError';
   readonly code: AggregationErrorCode;

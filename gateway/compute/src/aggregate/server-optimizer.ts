@@ -4,7 +4,7 @@ import { assertFinite } from './sum-updates.js';
 import { assertLayout } from './validate-update.js';
 
 /**
- * Server-side update rules for FedAvg-family training. Each round the server holds the global
+ * Server-side update rules for FedAvg-family training. Each round the server has the global
  * weights x and the (weighted) mean of the sites' new weights, and forms the pseudo-gradient
  * Δ = mean − x. Then, element-wise:
  *
@@ -120,7 +120,7 @@ export function momentLayout(config: ServerOptimizerConfig, layout: TensorLayout
 }
 
 /**
- * Applies one server step. `mean` holds the F64 (weighted) mean of the sites' weights for every
+ * Applies one server step. `mean` contains the F64 (weighted) mean of the sites' weights for every
  * tensor of the layout (see `meanOfFloatTensors`). Inputs are not modified; on any failure the
  * function raises `AggregationError` and the caller keeps its previous weights and state.
  */

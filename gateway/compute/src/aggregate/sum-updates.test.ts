@@ -73,7 +73,7 @@ describe('sumUpdates', () => {
   });
 
   it('accumulates float32 updates in float64', () => {
-    // 2^24 + 1 is not a float32, but the float64 sum of 2^24 and 1 holds it exactly.
+    // 2^24 + 1 is not a float32, but the float64 sum of 2^24 and 1 is exact.
     const layout: TensorLayout = { w: { dtype: 'F32', shape: [1] } };
     const updates = validated(
       [

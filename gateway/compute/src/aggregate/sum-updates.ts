@@ -3,8 +3,8 @@ import { AggregationError } from './aggregation-error.js';
 import { assertLayout, type ValidatedUpdate } from './validate-update.js';
 
 /**
- * How floating-point tensors are weighted in the sum: by each site's sample count (FedAvg,
- * Σ nᵢwᵢ over Σ nᵢ) or equally (Σ wᵢ over the number of sites).
+ * Weighting of floating-point tensors in the sum: by each site's sample count (FedAvg, Σ nᵢwᵢ
+ * over Σ nᵢ) or equal (Σ wᵢ over the number of sites).
  */
 export type UpdateWeighting = 'sample_count' | 'uniform';
 
@@ -28,9 +28,9 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
- * Sums validated updates tensor by tensor. Floating-point values accumulate in float64 (also for
- * F32 tensors) and are multiplied by the site's weight; integer tensors are summed exactly, without
- * weights, and keep their dtype. Raises `AggregationError` instead of returning a sum that cannot
+ * Sums validated updates tensor by tensor. Floating-point values are multiplied by the site's
+ * weight and accumulate in float64, also for F32 tensors. Integer tensors are summed exactly,
+ * without weights, and keep their dtype. Raises `AggregationError` instead of returning a sum that cannot
  * be used: no update, zero total weight, Σ nᵢ beyond a safe integer, a non-finite float sum, or an
  * integer sum outside its dtype.
  */
@@ -145,12 +145,12 @@ function sumIntegerTensor(name: string, spec: TensorSpec, updates: readonly Vali
 }
 
 /** Raises `non_finite_result` naming the tensor and index of the first NaN or infinite value. */
-export function assertFinite(name: string, data: ArrayLike<number>, what: string): void {
+export function assertFinite(name: string, data: ArrayLike<number>, quantity: string): void {
   for (let index = 0; index < data.length; index += 1) {
     if (!Number.isFinite(data[index])) {
       throw new AggregationError(
         'non_finite_result',
-        `${what} of tensor "${name}" is ${data[index]} at index ${index}; the previous model is kept`,
+        `${quantity} of tensor "${name}" is ${data[index]} at index ${index}; the previous model is kept`,
       );
     }
   }

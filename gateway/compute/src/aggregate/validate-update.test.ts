@@ -36,7 +36,7 @@ describe('validateUpdate', () => {
 
     expect(result.ok).toBe(true);
     // ‖(1, 2, 2, 0, 0, 1)‖ = √10; integer tensors are counts and stay out of the norm.
-    expect(result.ok && result.l2Norm).toBeCloseTo(Math.sqrt(10), 14);
+    expect(result.ok ? result.l2Norm : undefined).toBeCloseTo(Math.sqrt(10), 14);
   });
 
   it('bounds the change from the reference model when one is given', () => {
@@ -46,7 +46,7 @@ describe('validateUpdate', () => {
     const within = validateUpdate(update(), { layout: LAYOUT, maxL2Norm: 3.5, reference });
     const beyond = validateUpdate(update(), { layout: LAYOUT, maxL2Norm: 2.5, reference });
 
-    expect(within.ok && within.l2Norm).toBe(3);
+    expect(within.ok ? within.l2Norm : undefined).toBe(3);
     expect(beyond.ok ? [] : beyond.rejections.map((rejection) => rejection.reason)).toEqual([
       'L2 norm of the change from the global model is 3, above the bound 2.5',
     ]);
@@ -60,7 +60,7 @@ describe('validateUpdate', () => {
 
     const result = validateUpdate(update({}, tensors), { layout: LAYOUT, maxL2Norm: Infinity });
 
-    expect(result.ok && result.l2Norm).toBeCloseTo(5e300, -286);
+    expect(result.ok ? result.l2Norm : undefined).toBeCloseTo(5e300, -286);
   });
 
   it.each([

@@ -7,7 +7,7 @@ import {
 } from '../weights/tensor-map.js';
 import { AggregationError } from './aggregation-error.js';
 
-/** What one site returned for a round: its tensors and the number of samples behind them. */
+/** One site's result for a round: its tensors and the number of samples behind them. */
 export interface SiteUpdate {
   siteId: string;
   /** Number of training samples (rows) the site used; the FedAvg weight nᵢ. */
@@ -118,8 +118,9 @@ export function validateUpdate(update: SiteUpdate, options: UpdateValidationOpti
 }
 
 /**
- * Validates every update of a round. Updates that fail, and every update after the first from the
- * same site (whether or not the first passed), are returned as rejections; the rest can be summed.
+ * Validates every update of a round and returns the ones that can be summed. Updates that fail
+ * are returned as rejections. So is every update after the first from the same site, even when
+ * the first one failed.
  */
 export function validateUpdates(
   updates: readonly SiteUpdate[],
@@ -151,7 +152,7 @@ export function validateUpdates(
 }
 
 /** Throws `layout_mismatch` unless the tensors have exactly the layout's names, dtypes and shapes. */
-export function assertLayout(tensors: TensorMap, layout: TensorLayout, what: string): void {
+export function assertLayout(tensors: TensorMap, layout: TensorLayout, subject: string): void {
   const expected = Object.keys(layout).sort();
   const actual = Object.keys(tensors).sort();
   const missing = expected.filter((name) => !Object.hasOwn(tensors, name));
@@ -159,13 +160,13 @@ export function assertLayout(tensors: TensorMap, layout: TensorLayout, what: str
   if (missing.length > 0 || extra.length > 0) {
     throw new AggregationError(
       'layout_mismatch',
-      `${what} does not match the model layout (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`,
+      `${subject} does not match the model layout (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`,
     );
   }
   for (const name of expected) {
     const problem = checkTensor(name, tensors[name] as NamedTensor, layout[name] as TensorSpec);
     if (problem !== undefined) {
-      throw new AggregationError('layout_mismatch', `${what}: ${problem.reason}`);
+      throw new AggregationError('layout_mismatch', `${subject}: ${problem.reason}`);
     }
   }
 }

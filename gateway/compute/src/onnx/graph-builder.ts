@@ -111,11 +111,11 @@ interface NodeRecord {
 }
 
 /**
- * Builds an ONNX model in memory and serialises it deterministically: the same sequence of calls
- * always gives the same bytes, because node and value names come from a counter, initializers are
- * written as little-endian `raw_data` in insertion order, attributes are sorted by name, and the
- * model carries no timestamp or random id. A site can therefore rebuild a graph from an approved
- * spec and compare its SHA-256 with the cloud's.
+ * Builds an ONNX model in memory and serialises it deterministically. The same sequence of calls
+ * always gives the same bytes, because node and value names come from a counter and initializers
+ * are written as little-endian `raw_data` in insertion order. Attributes are sorted by name, and
+ * the model carries no timestamp or random id. A site can therefore rebuild a graph from an
+ * approved spec and compare its SHA-256 with the cloud's.
  *
  * The builder checks names as it goes (every node input must already exist, no value is defined
  * twice, every graph output exists), so a wiring mistake fails at the call that made it rather
@@ -175,10 +175,10 @@ export class GraphBuilder {
    * shape and bytes) share one initializer.
    */
   constant(dtype: TensorDtype, shape: number[], values: ArrayLike<number | bigint>): string {
-    const what = 'constant';
-    checkDtype(dtype, what);
-    checkStaticShape(shape, what);
-    const rawData = encodeTensorValues(dtype, values, what);
+    const context = 'constant';
+    checkDtype(dtype, context);
+    checkStaticShape(shape, context);
+    const rawData = encodeTensorValues(dtype, values, context);
     const key = `${dtype}|${shape.join(',')}|${Buffer.from(rawData).toString('base64')}`;
 
     const existing = this.constantsByContent.get(key);
@@ -323,20 +323,20 @@ export class GraphBuilder {
   }
 }
 
-function checkDtype(dtype: TensorDtype, what: string): void {
+function checkDtype(dtype: TensorDtype, context: string): void {
   if (!TENSOR_DTYPES.includes(dtype)) {
-    throw new TypeError(`${what}: dtype "${dtype}" is not supported; use one of ${TENSOR_DTYPES.join(', ')}`);
+    throw new TypeError(`${context}: dtype "${dtype}" is not supported; use one of ${TENSOR_DTYPES.join(', ')}`);
   }
 }
 
-function checkSymbolicShape(shape: Array<number | string>, what: string): void {
+function checkSymbolicShape(shape: Array<number | string>, context: string): void {
   for (const [index, dim] of shape.entries()) {
     if (typeof dim === 'string') {
       if (dim.length === 0) {
-        throw new TypeError(`${what}: dimension ${index} is an empty symbol; name it (for example "n")`);
+        throw new TypeError(`${context}: dimension ${index} is an empty symbol; name it (for example "n")`);
       }
     } else if (!Number.isSafeInteger(dim) || dim < 0) {
-      throw new RangeError(`${what}: dimension ${index} is ${dim}; use a non-negative integer or a symbol`);
+      throw new RangeError(`${context}: dimension ${index} is ${dim}; use a non-negative integer or a symbol`);
     }
   }
 }
@@ -347,14 +347,14 @@ function makeTensorRecord(
   shape: number[],
   values: ArrayLike<number | bigint>,
 ): TensorRecord {
-  const what = `initializer "${name}"`;
-  checkDtype(dtype, what);
-  checkStaticShape(shape, what);
+  const context = `initializer "${name}"`;
+  checkDtype(dtype, context);
+  checkStaticShape(shape, context);
   const expected = shapeSize(shape);
   if (values.length !== expected) {
-    throw new RangeError(`${what}: shape [${shape.join(', ')}] needs ${expected} values but ${values.length} were given`);
+    throw new RangeError(`${context}: shape [${shape.join(', ')}] needs ${expected} values but ${values.length} were given`);
   }
-  return { name, dtype, shape: [...shape], rawData: encodeTensorValues(dtype, values, what) };
+  return { name, dtype, shape: [...shape], rawData: encodeTensorValues(dtype, values, context) };
 }
 
 function encodeTensorProto(tensor: TensorRecord): Record<string, unknown> {
@@ -381,39 +381,39 @@ function encodeValueInfo(value: ValueInfo): Record<string, unknown> {
 }
 
 function encodeAttribute(name: string, value: AttributeValue, opType: string): Record<string, unknown> {
-  const what = `attribute "${name}" of ${opType}`;
+  const context = `attribute "${name}" of ${opType}`;
 
   if (typeof value === 'bigint') {
-    return { name, type: ONNX_ATTRIBUTE_TYPE.int, i: checkInt64(value, what) };
+    return { name, type: ONNX_ATTRIBUTE_TYPE.int, i: checkInt64(value, context) };
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) {
-      throw new RangeError(`${what} is ${value}; attributes must be finite`);
+      throw new RangeError(`${context} is ${value}; attributes must be finite`);
     }
     return Number.isInteger(value)
-      ? { name, type: ONNX_ATTRIBUTE_TYPE.int, i: checkInt64(value, what) }
+      ? { name, type: ONNX_ATTRIBUTE_TYPE.int, i: checkInt64(value, context) }
       : { name, type: ONNX_ATTRIBUTE_TYPE.float, f: value };
   }
   if (typeof value === 'string') {
     return { name, type: ONNX_ATTRIBUTE_TYPE.string, s: Buffer.from(value, 'utf8') };
   }
   if (Array.isArray(value)) {
-    return encodeArrayAttribute(name, value as ReadonlyArray<number | bigint | string>, what);
+    return encodeArrayAttribute(name, value as ReadonlyArray<number | bigint | string>, context);
   }
 
   const tagged = value as Exclude<AttributeValue, number | bigint | string | readonly unknown[]>;
   switch (tagged.type) {
     case 'int':
-      return { name, type: ONNX_ATTRIBUTE_TYPE.int, i: checkInt64(tagged.value, what) };
+      return { name, type: ONNX_ATTRIBUTE_TYPE.int, i: checkInt64(tagged.value, context) };
     case 'float':
       if (!Number.isFinite(tagged.value)) {
-        throw new RangeError(`${what} is ${tagged.value}; attributes must be finite`);
+        throw new RangeError(`${context} is ${tagged.value}; attributes must be finite`);
       }
       return { name, type: ONNX_ATTRIBUTE_TYPE.float, f: tagged.value };
     case 'ints':
-      return { name, type: ONNX_ATTRIBUTE_TYPE.ints, ints: tagged.value.map((item) => checkInt64(item, what)) };
+      return { name, type: ONNX_ATTRIBUTE_TYPE.ints, ints: tagged.value.map((item) => checkInt64(item, context)) };
     case 'floats':
-      return { name, type: ONNX_ATTRIBUTE_TYPE.floats, floats: tagged.value.map((item) => checkFloat(item, what)) };
+      return { name, type: ONNX_ATTRIBUTE_TYPE.floats, floats: tagged.value.map((item) => checkFloat(item, context)) };
     case 'string':
       return { name, type: ONNX_ATTRIBUTE_TYPE.string, s: Buffer.from(tagged.value, 'utf8') };
     case 'tensor':
@@ -423,14 +423,14 @@ function encodeAttribute(name: string, value: AttributeValue, opType: string): R
         t: encodeTensorProto(makeTensorRecord(name, tagged.dtype, tagged.shape, tagged.values)),
       };
     default:
-      throw new TypeError(`${what} has an unknown form; see AttributeValue for the accepted forms`);
+      throw new TypeError(`${context} has an unknown form; see AttributeValue for the accepted forms`);
   }
 }
 
 function encodeArrayAttribute(
   name: string,
   values: ReadonlyArray<number | bigint | string>,
-  what: string,
+  context: string,
 ): Record<string, unknown> {
   if (values.every((item) => typeof item === 'string')) {
     if (values.length > 0) {
@@ -442,37 +442,37 @@ function encodeArrayAttribute(
     }
   }
   if (values.some((item) => typeof item === 'string')) {
-    throw new TypeError(`${what} mixes strings and numbers; use one element type`);
+    throw new TypeError(`${context} mixes strings and numbers; use one element type`);
   }
 
   const numbers = values as ReadonlyArray<number | bigint>;
   const allIntegers = numbers.every((item) => typeof item === 'bigint' || Number.isInteger(item));
   if (allIntegers) {
-    return { name, type: ONNX_ATTRIBUTE_TYPE.ints, ints: numbers.map((item) => checkInt64(item, what)) };
+    return { name, type: ONNX_ATTRIBUTE_TYPE.ints, ints: numbers.map((item) => checkInt64(item, context)) };
   }
   if (numbers.some((item) => typeof item === 'bigint')) {
-    throw new TypeError(`${what} mixes bigints and fractional numbers; use attr.floats() or attr.ints()`);
+    throw new TypeError(`${context} mixes bigints and fractional numbers; use attr.floats() or attr.ints()`);
   }
-  return { name, type: ONNX_ATTRIBUTE_TYPE.floats, floats: (numbers as number[]).map((item) => checkFloat(item, what)) };
+  return { name, type: ONNX_ATTRIBUTE_TYPE.floats, floats: (numbers as number[]).map((item) => checkFloat(item, context)) };
 }
 
 /** Returns an int64 attribute value in the form protobufjs encodes exactly (number or decimal string). */
-function checkInt64(value: number | bigint, what: string): number | string {
+function checkInt64(value: number | bigint, context: string): number | string {
   if (typeof value === 'bigint') {
     if (value < -(2n ** 63n) || value >= 2n ** 63n) {
-      throw new RangeError(`${what}: ${value} is outside int64`);
+      throw new RangeError(`${context}: ${value} is outside int64`);
     }
     return value.toString();
   }
   if (!Number.isSafeInteger(value)) {
-    throw new RangeError(`${what}: ${value} is not a safe integer; pass a bigint for large int64 values`);
+    throw new RangeError(`${context}: ${value} is not a safe integer; pass a bigint for large int64 values`);
   }
   return value;
 }
 
-function checkFloat(value: number, what: string): number {
+function checkFloat(value: number, context: string): number {
   if (!Number.isFinite(value)) {
-    throw new RangeError(`${what}: ${value} is not finite; attributes must be finite`);
+    throw new RangeError(`${context}: ${value} is not finite; attributes must be finite`);
   }
   return value;
 }

@@ -1,7 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { GraphBuilder } from './graph-builder.js';
-import { cachedSessionCount, releaseCachedSessions, runGraph, sha256Hex, type TensorValue } from './run-graph.js';
+import { configureOnnxRuntime, ensureOnnxRuntimeConfigured } from './ort-env.js';
+import {
+  cachedSessionCount,
+  MAX_CACHED_SESSIONS,
+  releaseCachedSessions,
+  runGraph,
+  sha256Hex,
+  type TensorValue,
+} from './run-graph.js';
 import { buildSampleGraph } from './testing/sample-graph.js';
 
 const BETA = [0.5, -0.25, 0.125];
@@ -13,7 +21,7 @@ const ROWS = [
 ];
 const INDEX = [3n, 0n, 2n];
 
-/** The sample graph's outputs computed in plain TypeScript, in float64. */
+/** Computes the sample graph's outputs in plain TypeScript, in float64. */
 function expectedOutputs(): Record<string, number[]> {
   const score = ROWS.map((row) => row.reduce((sum, value, column) => sum + value * (BETA[column] as number), 0));
   const risk = score.map((_, row) => score.slice(row).reduce((sum, value) => sum + Math.exp(value), 0));
@@ -72,6 +80,44 @@ describe('runGraph', () => {
     await runGraph(buildSampleGraph('float64'), sampleFeeds('float64'));
 
     expect(cachedSessionCount()).toBe(before);
+  });
+
+  it('runs the same model concurrently', async () => {
+    const model = buildSampleGraph('float64');
+
+    const results = await Promise.all(Array.from({ length: 8 }, () => runGraph(model, sampleFeeds('float64'))));
+
+    const expected = expectedOutputs().risk as number[];
+    expect(results).toHaveLength(8);
+    for (const result of results) {
+      expect(result.risk?.data).toHaveLength(expected.length);
+      result.risk?.data.forEach((value, index) => expect(value as number).toBeCloseTo(expected[index] as number, 12));
+    }
+  });
+
+  it('releases the least recently used sessions past the cache limit', async () => {
+    for (let index = 0; index <= MAX_CACHED_SESSIONS + 1; index += 1) {
+      const graph = new GraphBuilder(`cache_${index}`);
+      const x = graph.input('x', 'float64', [1]);
+      graph.op('Add', [x, graph.constant('float64', [1], [index])], {}, { name: 'y' });
+      graph.output('y', 'float64', [1]);
+
+      const { y } = await runGraph(graph.toBytes(), { x: { dtype: 'float64', dims: [1], data: new Float64Array([1]) } });
+
+      expect(y?.data[0]).toBe(index + 1);
+    }
+
+    expect(cachedSessionCount()).toBe(MAX_CACHED_SESSIONS);
+  });
+
+  it('keeps the thread count fixed once sessions exist', async () => {
+    await runGraph(buildSampleGraph('float64'), sampleFeeds('float64'));
+    const { numThreads } = ensureOnnxRuntimeConfigured();
+
+    expect(configureOnnxRuntime({ numThreads })).toEqual({ numThreads });
+    expect(() => configureOnnxRuntime({ numThreads: numThreads + 1 })).toThrow(
+      `onnxruntime-web already runs with ${numThreads} threads and cannot switch to ${numThreads + 1}`,
+    );
   });
 
   it('runs integer and bool tensors', async () => {

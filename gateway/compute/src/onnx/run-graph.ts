@@ -162,12 +162,12 @@ async function releaseQuietly(entry: CachedSession): Promise<void> {
   await session?.release();
 }
 
-function checkFeedNames(session: ort.InferenceSession, given: string[], key: string): void {
-  const missing = session.inputNames.filter((name) => !given.includes(name));
+function checkFeedNames(session: ort.InferenceSession, feedNames: string[], key: string): void {
+  const missing = session.inputNames.filter((name) => !feedNames.includes(name));
   if (missing.length > 0) {
     throw new Error(`runGraph: missing feeds ${missing.join(', ')} for the model (sha256 ${key.slice(0, 12)}…)`);
   }
-  const unknown = given.filter((name) => !session.inputNames.includes(name));
+  const unknown = feedNames.filter((name) => !session.inputNames.includes(name));
   if (unknown.length > 0) {
     throw new Error(
       `runGraph: the model (sha256 ${key.slice(0, 12)}…) has no input ${unknown.join(', ')}; ` +

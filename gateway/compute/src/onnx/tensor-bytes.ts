@@ -22,10 +22,10 @@ export function shapeSize(shape: readonly number[]): number {
 }
 
 /** Throws unless every dimension is a non-negative safe integer. */
-export function checkStaticShape(shape: readonly number[], what: string): void {
+export function checkStaticShape(shape: readonly number[], context: string): void {
   for (const [index, dim] of shape.entries()) {
     if (!Number.isSafeInteger(dim) || dim < 0) {
-      throw new RangeError(`${what}: dimension ${index} is ${dim}; use a non-negative integer`);
+      throw new RangeError(`${context}: dimension ${index} is ${dim}; use a non-negative integer`);
     }
   }
 }
@@ -38,7 +38,7 @@ export function checkStaticShape(shape: readonly number[], what: string): void {
 export function encodeTensorValues(
   dtype: TensorDtype,
   values: ArrayLike<number | bigint>,
-  what: string,
+  context: string,
 ): Uint8Array {
   const itemSize = DTYPE_ITEM_SIZE[dtype];
   const bytes = new Uint8Array(values.length * itemSize);
@@ -52,7 +52,7 @@ export function encodeTensorValues(
       case 'float32':
       case 'float64': {
         if (typeof value !== 'number') {
-          throw new TypeError(`${what}: element ${index} is a bigint; ${dtype} takes numbers`);
+          throw new TypeError(`${context}: element ${index} is a bigint; ${dtype} takes numbers`);
         }
         if (dtype === 'float32') {
           view.setFloat32(offset, value, true);
@@ -62,13 +62,13 @@ export function encodeTensorValues(
         break;
       }
       case 'int64': {
-        view.setBigInt64(offset, toInt64(value, index, what), true);
+        view.setBigInt64(offset, toInt64(value, index, context), true);
         break;
       }
       case 'int32': {
         const int = typeof value === 'bigint' ? Number(value) : value;
         if (!Number.isInteger(int) || int < -(2 ** 31) || int >= 2 ** 31) {
-          throw new RangeError(`${what}: element ${index} is ${value}, which is not an int32`);
+          throw new RangeError(`${context}: element ${index} is ${value}, which is not an int32`);
         }
         view.setInt32(offset, int, true);
         break;
@@ -76,7 +76,7 @@ export function encodeTensorValues(
       case 'bool': {
         const flag = Number(value);
         if (flag !== 0 && flag !== 1) {
-          throw new RangeError(`${what}: element ${index} is ${value}; bool takes 0 or 1`);
+          throw new RangeError(`${context}: element ${index} is ${value}; bool takes 0 or 1`);
         }
         view.setUint8(offset, flag);
         break;
@@ -87,15 +87,15 @@ export function encodeTensorValues(
   return bytes;
 }
 
-function toInt64(value: number | bigint, index: number, what: string): bigint {
+function toInt64(value: number | bigint, index: number, context: string): bigint {
   if (typeof value === 'bigint') {
     if (value < -(2n ** 63n) || value >= 2n ** 63n) {
-      throw new RangeError(`${what}: element ${index} is ${value}, which is outside int64`);
+      throw new RangeError(`${context}: element ${index} is ${value}, which is outside int64`);
     }
     return value;
   }
   if (!Number.isSafeInteger(value)) {
-    throw new RangeError(`${what}: element ${index} is ${value}; int64 takes safe integers or bigints`);
+    throw new RangeError(`${context}: element ${index} is ${value}; int64 takes safe integers or bigints`);
   }
   return BigInt(value);
 }

@@ -12,7 +12,7 @@ const SAMPLE: TensorMap = {
   'empty': { dtype: 'F64', shape: [0, 4], data: new Float64Array(0) },
 };
 
-/** Builds a file by hand from a header string and data bytes, padding the header as the format asks. */
+/** Builds a file by hand from a header string and data bytes, padding the header as the format requires. */
 function buildFile(headerJson: string, data: Uint8Array = new Uint8Array(0), pad = true): Uint8Array {
   const json = new TextEncoder().encode(headerJson);
   const headerLength = pad ? Math.ceil((8 + json.length) / 8) * 8 - 8 : json.length;

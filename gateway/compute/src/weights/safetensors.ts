@@ -8,14 +8,14 @@ import {
 } from './tensor-map.js';
 
 /**
- * The weights and updates format: the safetensors layout, so files open in other safetensors
- * readers (Python `safetensors`, Hugging Face tools).
+ * The weights and updates format uses the safetensors layout, so files open in other safetensors
+ * readers (Python `safetensors`, Hugging Face tools):
  *
- *   bytes 0..8     header length N, unsigned 64-bit little-endian
- *   bytes 8..8+N   UTF-8 JSON header: `{"__metadata__": {string: string}, "<name>":
- *                  {"dtype": "F64", "shape": [2, 3], "data_offsets": [begin, end]}, ...}`,
- *                  padded with spaces so the data starts on an 8-byte boundary
- *   rest           tensor data, little-endian, row-major; offsets are relative to its start
+ * - bytes 0..8: the header length N, unsigned 64-bit little-endian.
+ * - bytes 8..8+N: the UTF-8 JSON header, padded with spaces so the data starts on an 8-byte
+ *   boundary. It maps each name to `{"dtype": "F64", "shape": [2, 3], "data_offsets": [begin,
+ *   end]}`, and the optional key `__metadata__` to an object of strings.
+ * - the rest: tensor data, little-endian and row-major. Offsets count from its first byte.
  *
  * Onsite writes tensors sorted by name with contiguous offsets, so equal tensors and metadata
  * always give the same bytes and the same SHA-256.
@@ -142,10 +142,18 @@ export function decodeTensors(bytes: Uint8Array): DecodedTensors {
   checkContiguous(entries, dataLength);
 
   const tensors: TensorMap = {};
-  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  entries.sort((a, b) => compareNames(a.name, b.name));
+  for (const entry of entries) {
     tensors[entry.name] = readTensor(entry.dtype, entry.shape, bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
   }
   return { tensors, metadata };
+}
+
+function compareNames(a: string, b: string): number {
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
 }
 
 function checkTensorName(name: string, operation: string): void {

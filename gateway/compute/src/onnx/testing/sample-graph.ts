@@ -1,7 +1,7 @@
 import { attr, GraphBuilder, type TensorDtype } from '../graph-builder.js';
 
 /**
- * A small graph touching the operators Onsite's survival and regression graphs rely on:
+ * Builds a small graph with the operators Onsite's survival and regression graphs rely on:
  * `score = x · beta`, `risk = reverse cumulative sum of exp(score)` (the Cox risk-set sum over rows
  * sorted by time), `picked = risk[index]` and `clipped = where(score > 0, score, 0)`.
  */
