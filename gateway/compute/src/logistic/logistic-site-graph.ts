@@ -77,9 +77,9 @@ export function compileLogisticSiteGraph(layout: readonly string[]): Uint8Array 
   ]);
   const devianceTerms = graph.op1('Sub', [softplus, graph.op1('Mul', [y, eta])]);
 
-  // Xᵀv is computed as a [q, n]×[n, 1] product and squeezed. NOTE: onnxruntime-web 1.31.1 with
-  // graph optimisation "all" returned X·v instead of Xᵀ·v for Transpose followed by a MatMul with
-  // a 1-D float64 right operand, so the vector is never passed as 1-D here.
+  // Xᵀv is computed as a [q, n]×[n, 1] product and squeezed. NOTE: onnxruntime 1.31.1 (web and
+  // node, float32 and float64, optimisation level "all") returns X·v instead of Xᵀ·v for a
+  // Transpose followed by a MatMul whose right operand is 1-D, so no vector is passed as 1-D here.
   const transposeTimes = (vector: string, name: string): void => {
     graph.op('Squeeze', [graph.op1('MatMul', [designT, column(vector)]), axes1], {}, { name });
   };
