@@ -20,7 +20,7 @@ export const REDACTED_PATHS = [
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Where JSON lines go (default: standard error, so that standard output stays for command output). */
+  /** Destination of the JSON lines (default: standard error, so that standard output stays for command output). */
   destination?: DestinationStream;
   /** Fields added to every line, for example `{ gatewayId }`. */
   base?: Record<string, unknown>;

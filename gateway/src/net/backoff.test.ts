@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { backoffDelay, retryWithBackoff, type Clock } from './backoff.js';
 
-/** A clock whose sleep only advances the time it reports. */
+/** Creates a clock whose sleep only advances the time it reports. */
 function createFakeClock(): Clock & { sleeps: number[] } {
   let now = 0;
   const sleeps: number[] = [];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Default file mode: the state folder contains hospital metadata, so only the owner may read it. */
@@ -8,7 +8,8 @@ export const PRIVATE_FILE_MODE = 0o600;
 /**
  * Replaces a file's content atomically and durably: writes a temporary file in the same folder,
  * flushes it to disk, renames it over the target and flushes the folder. A crash at any point
- * leaves either the old content or the new one, never a mix.
+ * leaves either the old content or the new one, never a mix. Missing parent folders are created
+ * with mode 0700.
  */
 export async function writeFileAtomic(
   path: string,
@@ -16,6 +17,7 @@ export async function writeFileAtomic(
   options: { mode?: number } = {},
 ): Promise<void> {
   const temporaryPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
 
   const handle = await open(temporaryPath, 'wx', options.mode ?? PRIVATE_FILE_MODE);
   try {

@@ -1,4 +1,5 @@
-import { open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface FileLockOptions {
@@ -33,6 +34,7 @@ async function withLockFile<T>(lockPath: string, action: () => Promise<T>, optio
   const staleAfterMs = options.staleAfterMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const startedAt = Date.now();
+  await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
 
   for (let attempt = 0; ; attempt += 1) {
     try {
