@@ -13,10 +13,27 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE_TARGET = 'node22';
 
 /**
- * The Node.js Lambda runtimes ship AWS SDK for JavaScript v3, so bundling it again only adds
- * size. NOTE: the runtime's SDK version differs from the one pinned in package.json.
+ * Database drivers for running locally, with their drizzle adapters. Every function's
+ * DATABASE_DRIVER is `aws-data-api`, and db/client.ts loads a driver with a dynamic `import()`
+ * only when selected, so Lambda never loads these. Bundled, they would add about 600 KB (PGlite
+ * alone is over 500 KB minified). The adapters must stay external too: bundled, their static
+ * imports of the drivers would move to the top of the ESM bundle and fail on load.
  */
-export const EXTERNAL_MODULES = ['@aws-sdk/*'];
+export const LOCAL_ONLY_MODULES = [
+  '@electric-sql/pglite',
+  'pg',
+  'drizzle-orm/pglite',
+  'drizzle-orm/pglite/*',
+  'drizzle-orm/node-postgres',
+  'drizzle-orm/node-postgres/*',
+];
+
+/**
+ * Modules left out of the bundle. The Node.js Lambda runtimes ship AWS SDK for JavaScript v3, so
+ * bundling it again only adds size. NOTE: the runtime's SDK version differs from the one pinned
+ * in package.json.
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/*', ...LOCAL_ONLY_MODULES];
 
 // ESM output has no `require`, but some bundled CommonJS dependencies call it for Node built-ins.
 const CREATE_REQUIRE_BANNER =

@@ -1,6 +1,7 @@
 // The one way the stacks create a Lambda function, so that runtime, architecture, tracing,
 // bundling, log retention and the execution role's baseline are the same for every handler.
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { Duration} from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';

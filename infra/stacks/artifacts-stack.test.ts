@@ -17,7 +17,8 @@ describe.each(ENVIRONMENT_NAMES)('artifacts stack (%s)', (envName) => {
   let artifactsBucket: Record<string, unknown>;
 
   beforeAll(() => {
-    const app = createTestApp();
+    // The schema validation runs in onsite-app.test.ts, on every stack.
+    const app = createTestApp({ validateTemplates: false });
     config = selectConfig(envName);
     const env = { account: config.account, region: config.region };
     const stack = new ArtifactsStack(app, 'Artifacts', { config, env });

@@ -11,7 +11,8 @@ describe.each(ENVIRONMENT_NAMES)('data stack (%s)', (envName) => {
   let nagErrors: NagError[];
 
   beforeAll(() => {
-    const app = createTestApp();
+    // The schema validation runs in onsite-app.test.ts, on every stack.
+    const app = createTestApp({ validateTemplates: false });
     config = selectConfig(envName);
     const stack = new DataStack(app, 'Data', { config, env: { account: config.account, region: config.region } });
     template = Template.fromStack(stack);

@@ -22,9 +22,17 @@ export interface NagError {
   readonly constructPath: string;
 }
 
-/** Creates an app with the project's feature flags, writing its assembly to a temporary folder. */
-export function createTestApp(): App {
-  return new App({ context: FEATURE_FLAGS, outdir: mkdtempSync(join(tmpdir(), 'onsite-cdk-')) });
+/**
+ * Creates an app with the project's feature flags, writing its assembly to a temporary folder.
+ * `validateTemplates` keeps CDK's built-in CloudFormation schema validation, which costs seconds
+ * per synthesis, so suites that only read properties turn it off.
+ */
+export function createTestApp(options: { validateTemplates?: boolean } = {}): App {
+  return new App({
+    context: FEATURE_FLAGS,
+    outdir: mkdtempSync(join(tmpdir(), 'onsite-cdk-')),
+    builtinCloudFormationValidation: options.validateTemplates ?? true,
+  });
 }
 
 /** Runs AwsSolutions over the app and returns the errors that no acknowledgement covers. */
@@ -45,12 +53,17 @@ export interface SynthesizedOnsite {
   readonly config: OnsiteConfig;
   readonly stacks: OnsiteStacks;
   readonly templates: Record<StackName, Template>;
+  /** Empty when the checks were not run. */
   readonly nagErrors: NagError[];
 }
 
-/** Builds, synthesises and checks every stack of one environment. Bundles the handlers. */
-export function synthesizeOnsite(envName: EnvironmentName): SynthesizedOnsite {
-  const app = createTestApp();
+/**
+ * Builds and synthesises every stack of one environment, bundling the handlers. With `checks`
+ * (the default), CloudFormation schema validation and cdk-nag run too.
+ */
+export function synthesizeOnsite(envName: EnvironmentName, options: { checks?: boolean } = {}): SynthesizedOnsite {
+  const checks = options.checks ?? true;
+  const app = createTestApp({ validateTemplates: checks });
   const config = selectConfig(envName);
   const stacks = buildOnsiteStacks(app, config);
 
@@ -58,7 +71,7 @@ export function synthesizeOnsite(envName: EnvironmentName): SynthesizedOnsite {
     Object.entries(stacks).map(([name, stack]: [string, Stack]) => [name, Template.fromStack(stack)]),
   ) as Record<StackName, Template>;
 
-  return { config, stacks, templates, nagErrors: listNagErrors(app) };
+  return { config, stacks, templates, nagErrors: checks ? listNagErrors(app) : [] };
 }
 
 const missingHandlers = listMissingHandlerEntries();

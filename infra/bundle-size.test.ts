@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { build, type Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { LOCAL_ONLY_MODULES, esbuildOptionsFor } from './bundling.js';
+import { handlerEntryPath, listMissingHandlerEntries } from './handlers.js';
+
+/**
+ * Budget for the minified API bundle, in bytes (1 MiB). Lambda loads and compiles the whole
+ * file on a cold start, so growth here is paid on every cold start.
+ */
+const API_BUNDLE_BUDGET_BYTES = 1_048_576;
+
+/** Sums the bytes each npm package (or repository folder) contributes to one output file. */
+function summarizeBundleInputs(output: Metafile['outputs'][string]): Array<[string, number]> {
+  const bytesByOrigin = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const origin = match?.[1] ?? path.split('/').slice(0, 2).join('/');
+    bytesByOrigin.set(origin, (bytesByOrigin.get(origin) ?? 0) + bytesInOutput);
+  }
+
+  return [...bytesByOrigin].sort((a, b) => b[1] - a[1]);
+}
+
+/** Matches an import path against an esbuild `external` pattern, where `*` matches anything. */
+function matchesExternalPattern(path: string, pattern: string): boolean {
+  const [prefix, suffix] = pattern.split('*');
+  if (suffix === undefined) {
+    return path === pattern || path.startsWith(`${pattern}/`);
+  }
+
+  return path.startsWith(prefix ?? '') && path.endsWith(suffix);
+}
+
+const apiEntryMissing = listMissingHandlerEntries().includes('functions/api/lambda.ts');
+const describeApiBundle = apiEntryMissing ? describe.skip : describe;
+const title = apiEntryMissing ? 'API bundle (skipped: functions/api/lambda.ts does not exist yet)' : 'API bundle';
+
+describeApiBundle(title, () => {
+  let outdir: string;
+  let bundleBytes: number;
+  let output: Metafile['outputs'][string];
+
+  beforeAll(async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'onsite-api-bundle-'));
+    const result = await build({ ...esbuildOptionsFor(handlerEntryPath('api'), outdir), metafile: true });
+    const entry = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('index.mjs'));
+    if (entry === undefined) {
+      throw new Error(`esbuild wrote no index.mjs: ${Object.keys(result.metafile.outputs).join(', ')}`);
+    }
+    output = entry[1];
+    bundleBytes = statSync(join(outdir, 'index.mjs')).size;
+  });
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('stays within its size budget', () => {
+    const largest = summarizeBundleInputs(output)
+      .slice(0, 8)
+      .map(([origin, bytes]) => `${origin} ${(bytes / 1024).toFixed(0)} KiB`)
+      .join(', ');
+
+    expect(bundleBytes, `API bundle is ${bundleBytes} bytes; largest inputs: ${largest}`).toBeLessThanOrEqual(
+      API_BUNDLE_BUDGET_BYTES,
+    );
+  });
+
+  it('loads local database drivers only through dynamic import', () => {
+    const staticLocalImports = output.imports.filter(
+      (imported) =>
+        imported.external === true &&
+        imported.kind !== 'dynamic-import' &&
+        LOCAL_ONLY_MODULES.some((pattern) => matchesExternalPattern(imported.path, pattern)),
+    );
+
+    expect(staticLocalImports).toEqual([]);
+  });
+
+  it('leaves the AWS SDK to the Lambda runtime', () => {
+    const bundledSdkInputs = Object.keys(output.inputs).filter((path) => path.includes('node_modules/@aws-sdk/'));
+
+    expect(bundledSdkInputs).toEqual([]);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+
+import { ENVIRONMENT_NAMES, MAX_REQUEST_BYTES, selectConfig } from './config.js';
+
+describe('selectConfig', () => {
+  it('selects dev without an env context value', () => {
+    expect(selectConfig(undefined).envName).toBe('dev');
+  });
+
+  it.each(ENVIRONMENT_NAMES)('selects %s by name', (envName) => {
+    const config = selectConfig(envName);
+
+    expect(config.envName).toBe(envName);
+    expect(config.stackPrefix).toBe(`Onsite-${envName}`);
+  });
+
+  it.each(['production', 'PROD', '', 42])('rejects env=%j and lists the valid names', (value) => {
+    expect(() => selectConfig(value)).toThrow(`Invalid context value env=${JSON.stringify(value)}: expected one of dev, prod`);
+  });
+
+  it('protects and retains production data', () => {
+    const prod = selectConfig('prod');
+
+    expect(prod.database.protectFromDeletion).toBe(true);
+    expect(prod.artifacts.retainOnDelete).toBe(true);
+    expect(prod.database.minCapacityAcu).toBeGreaterThan(0);
+  });
+
+  it.each(ENVIRONMENT_NAMES)('keeps %s settings within AWS limits', (envName) => {
+    const { database, api } = selectConfig(envName);
+
+    expect(database.availabilityZones.length).toBeGreaterThanOrEqual(2);
+    expect(database.maxCapacityAcu).toBeGreaterThanOrEqual(database.minCapacityAcu);
+    if (database.autoPauseMinutes !== undefined) {
+      expect(database.minCapacityAcu).toBe(0);
+      expect(database.autoPauseMinutes).toBeGreaterThanOrEqual(5);
+      expect(database.autoPauseMinutes).toBeLessThanOrEqual(1440);
+    }
+    // API Gateway HTTP APIs stop waiting for the integration after 30 seconds.
+    expect(api.timeoutSeconds).toBeLessThan(30);
+  });
+});
+
+describe('MAX_REQUEST_BYTES', () => {
+  it('is 1 MiB', () => {
+    expect(MAX_REQUEST_BYTES).toBe(1024 * 1024);
+  });
+});
