@@ -19,7 +19,7 @@ function weights(values: number[]): TensorMap {
   return { w: { dtype: 'F64', shape: [2], data: new Float64Array(values) } };
 }
 
-/** The mean of the sites' weights that gives pseudo-gradient `delta` at global weights `global`. */
+/** Returns the mean of the sites' weights that gives pseudo-gradient `delta` at global weights `global`. */
 function meanFor(global: TensorMap, delta: number[]): TensorMap {
   const x = global.w?.data as Float64Array;
   return weights(delta.map((value, index) => (x[index] as number) + value));
