@@ -27,7 +27,10 @@ export const nameSchema = z
   .trim()
   .min(1)
   .max(200)
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+  // The Unicode Cc range spelt out: zod-to-openapi 9.1 appends regex flags to the pattern, so `/^[^\p{Cc}]*$/u`
+  // would be published as the pattern `^[^\p{Cc}]*$/u`, which no string matches.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters');
 
 export const descriptionSchema = z.string().max(4000);
 
