@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 import { GraphBuilder, type TensorValue } from '../onnx/index.js';
+import { float64Layout } from '../stats/site-layout.js';
+import type { TensorLayout } from '../weights/tensor-map.js';
 import {
   finishSiteGraph,
   float64Vector,
@@ -153,4 +155,14 @@ export async function computeClassificationSiteSums(
     };
     return feeds;
   });
+}
+
+/** Names and shapes of the classification site outputs, to validate and sum site updates. */
+export function classificationSiteLayout(planInput: ClassificationPlanInput): TensorLayout {
+  const plan = classificationPlanSchema.parse(planInput);
+  const shapes: Record<string, number[]> = { [classificationOutputs.scoreHistogram]: [2, plan.bins] };
+  for (const name of Object.values(classificationOutputs)) {
+    shapes[name] ??= [];
+  }
+  return float64Layout(shapes);
 }

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 
 import { addSiteTensors } from '../stats/site-graph.js';
 import { seededRandom } from '../stats/testing/csv-table.js';
-import { compileClassificationSiteGraph, computeClassificationSiteSums, LOG_LOSS_EPSILON } from './classification-site.js';
+import { validateUpdate } from '../aggregate/index.js';
+import { siteTensorsToTensorMap } from '../stats/site-layout.js';
+import {
+  classificationSiteLayout,
+  compileClassificationSiteGraph,
+  computeClassificationSiteSums,
+  LOG_LOSS_EPSILON,
+} from './classification-site.js';
 import { exactAuc, summarizeClassification } from './classification-summary.js';
 import { compileScoreCountsSiteGraph, computeScoreCounts, sumScoreCounts } from './score-counts-site.js';
 
@@ -125,6 +132,14 @@ describe('classification metrics', () => {
     );
 
     expectRelative(exactAuc(sumScoreCounts(sites.map((site) => site.counts))), reference.exactAuc, 1e-12);
+  });
+
+  it('produces updates that match the declared layout', async () => {
+    const tensors = await computeClassificationSiteSums(score, label, plan);
+    const update = { siteId: 'site-a', sampleCount: n, tensors: siteTensorsToTensorMap(tensors) };
+    const validation = validateUpdate(update, { layout: classificationSiteLayout(plan), maxL2Norm: Infinity });
+
+    expect(validation.ok, JSON.stringify(validation)).toBe(true);
   });
 
   it('compiles byte-identical graphs for the same plan', () => {

@@ -1,5 +1,7 @@
 import type { ConcordanceCounts } from '../cox/concordance.js';
 import { GraphBuilder, type TensorValue } from '../onnx/index.js';
+import { float64Layout } from '../stats/site-layout.js';
+import type { TensorLayout } from '../weights/tensor-map.js';
 import {
   finishSiteGraph,
   float64Vector,
@@ -191,4 +193,9 @@ function checkConcordanceData(data: ConcordanceData, inputs: ConcordanceInputs):
       throw new RangeError(`row ${row + 1}: stratum code ${data.strata[row]} must be a non-negative integer`);
     }
   }
+}
+
+/** Names and shapes of the concordance site outputs (five scalars), to validate and sum updates. */
+export function concordanceSiteLayout(): TensorLayout {
+  return float64Layout(Object.fromEntries(Object.values(concordanceOutputs).map((name) => [name, []])));
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { readCsvTable, readSharedJson, seededRandom } from '../stats/testing/csv-table.js';
 import { addConcordance, concordanceIndex, countConcordance, ZERO_CONCORDANCE, type ConcordanceCounts } from '../cox/concordance.js';
-import { compileConcordanceSiteGraph, computeConcordanceSiteCounts } from './concordance-site.js';
+import { validateUpdate } from '../aggregate/index.js';
+import { siteTensorsToTensorMap } from '../stats/site-layout.js';
+import { compileConcordanceSiteGraph, computeConcordanceSiteCounts, concordanceSiteLayout } from './concordance-site.js';
 
 /** All-pairs count written directly from the definition, one unordered pair at a time. */
 function referenceCounts(time: ArrayLike<number>, event: ArrayLike<number>, risk: ArrayLike<number>, strata?: ArrayLike<number>): ConcordanceCounts {
@@ -103,6 +105,15 @@ describe("Harrell's C site graph", () => {
     expect(counts).toEqual(byStratum.reduce(addConcordance, ZERO_CONCORDANCE));
     expect(counts.tiedScore).toBeGreaterThan(0);
     expect(counts.tiedTime).toBeGreaterThan(0);
+  });
+
+  it('produces updates that match the declared layout', async () => {
+    const data = { time: Float64Array.from([1, 2, 3]), event: Float64Array.from([1, 0, 1]), risk: Float64Array.from([3, 2, 1]) };
+    const { tensors } = await computeConcordanceSiteCounts(data, inputs);
+    const update = { siteId: 'site-a', sampleCount: 3, tensors: siteTensorsToTensorMap(tensors) };
+    const validation = validateUpdate(update, { layout: concordanceSiteLayout(), maxL2Norm: Infinity });
+
+    expect(validation.ok, JSON.stringify(validation)).toBe(true);
   });
 
   it('compiles byte-identical graphs', () => {

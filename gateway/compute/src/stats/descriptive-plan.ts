@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+import type { TensorLayout } from '../weights/tensor-map.js';
+import { float64Layout } from './site-layout.js';
+
 /** Most histogram bins or category levels per column; the site graph holds an n × cells matrix. */
 export const MAX_DESCRIPTIVE_CELLS = 10_000;
 
@@ -65,3 +68,22 @@ export const descriptiveOutputs = {
   /** Cells: one per listed level, then values not listed, then missing values. */
   levelCounts: (column: string) => `stats/${column}/level_counts`,
 };
+
+/** Names and shapes of the descriptive site outputs, to validate and sum site updates. */
+export function descriptiveSiteLayout(planInput: DescriptivePlanInput): TensorLayout {
+  const plan = descriptivePlanSchema.parse(planInput);
+  const shapes: Record<string, number[]> = { [descriptiveOutputs.rows]: [] };
+  for (const entry of plan.numeric) {
+    shapes[descriptiveOutputs.count(entry.column)] = [];
+    shapes[descriptiveOutputs.missing(entry.column)] = [];
+    shapes[descriptiveOutputs.sum(entry.column)] = [];
+    shapes[descriptiveOutputs.sumSquares(entry.column)] = [];
+    if (entry.binEdges !== undefined) {
+      shapes[descriptiveOutputs.histogram(entry.column)] = [entry.binEdges.length + 1];
+    }
+  }
+  for (const entry of plan.categorical) {
+    shapes[descriptiveOutputs.levelCounts(entry.column)] = [entry.levels.length + 2];
+  }
+  return float64Layout(shapes);
+}

@@ -4,7 +4,9 @@ import { compileDescriptiveSiteGraph, computeDescriptiveSiteSums } from './descr
 import { summarizeDescriptive } from './descriptive-summary.js';
 import { addSiteTensors, readFloat64 } from './site-graph.js';
 import { readCsvTable, seededRandom, tableFromColumns } from './testing/csv-table.js';
-import type { DescriptivePlanInput } from './descriptive-plan.js';
+import { validateUpdate } from '../aggregate/index.js';
+import { descriptiveSiteLayout, type DescriptivePlanInput } from './descriptive-plan.js';
+import { siteTensorsToTensorMap } from './site-layout.js';
 
 /** Independent plain-loop sums for one numeric column (values already rounded to the input dtype). */
 function referenceNumeric(values: readonly (number | null)[], edges: readonly number[], shift: number) {
@@ -145,6 +147,14 @@ describe('descriptive statistics site graph', () => {
     expect(summary.numeric[0]!.mean).toBeNull();
     expect(summary.numeric[0]!.sd).toBeNull();
     expect(summary.numeric[0]!.histogram!.bins).toEqual([{ suppressed: true }, { suppressed: true }]);
+  });
+
+  it('produces updates that match the declared layout', async () => {
+    const result = await computeDescriptiveSiteSums(table, plan('float64'));
+    const update = { siteId: 'site-a', sampleCount: result.rowCount, tensors: siteTensorsToTensorMap(result.tensors) };
+    const validation = validateUpdate(update, { layout: descriptiveSiteLayout(plan('float64')), maxL2Norm: Infinity });
+
+    expect(validation.ok, JSON.stringify(validation)).toBe(true);
   });
 
   it('compiles byte-identical graphs for the same plan', () => {

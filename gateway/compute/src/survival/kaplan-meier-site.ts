@@ -9,6 +9,8 @@ import {
   type CompiledSiteGraph,
   type SiteTensors,
 } from '../stats/site-graph.js';
+import { float64Layout } from '../stats/site-layout.js';
+import type { TensorLayout } from '../weights/tensor-map.js';
 import { ALL_ROWS_GROUP, type KaplanMeierCounts } from './kaplan-meier-counts.js';
 
 export type KaplanMeierSpec = Extract<ModelSpec, { family: 'kaplan_meier' }>;
@@ -251,4 +253,20 @@ function checkDistinctColumns(spec: KaplanMeierSpec): void {
   if (new Set(names).size !== names.length) {
     throw new RangeError(`the time, event and groupBy columns must differ, but they are ${JSON.stringify(names)}`);
   }
+}
+
+/**
+ * Names and shapes of binned-mode site outputs, to validate and sum site updates element-wise.
+ * Exact-mode outputs have one row per distinct time, which differs between sites, so they have no
+ * fixed layout: the server reads each site's counts and merges them with `sumKaplanMeierCounts`.
+ */
+export function kaplanMeierSiteLayout(layout: KaplanMeierLayout): TensorLayout {
+  if (layout.timeGrid === undefined) {
+    throw new RangeError(
+      'exact-mode Kaplan–Meier outputs have one row per distinct time and no fixed layout; ' +
+        'merge them with sumKaplanMeierCounts, or pass a timeGrid for binned mode',
+    );
+  }
+  const shape = [layout.timeGrid.length + 1, layout.groups.length];
+  return float64Layout({ [KM_EVENTS_OUTPUT]: shape, [KM_CENSORED_OUTPUT]: shape });
 }

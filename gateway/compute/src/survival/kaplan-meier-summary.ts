@@ -29,7 +29,8 @@ export interface SurvivalAtTime {
 
 /**
  * A Kaplan–Meier curve with the columns of R's `survfit` (survival 3.5): one entry per distinct
- * time (censoring-only times included), Greenwood standard errors and log-transformed intervals.
+ * time with rows (censoring-only times included), Greenwood standard errors and log-transformed
+ * intervals.
  */
 export interface KaplanMeierSummary {
   group: string;
@@ -102,6 +103,10 @@ export function summarizeKaplanMeier(counts: KaplanMeierCounts, options: KaplanM
     const censored = (curve.censored[i] as number[])[0] as number;
     if (time === Infinity) {
       break;
+    }
+    if (events + censored === 0) {
+      // An empty bin (binned counts) or a time seen only in other groups: survfit lists neither.
+      continue;
     }
 
     if (events > 0) {
