@@ -10,7 +10,7 @@ export const MAX_MULTIPART_PARTS = 10_000;
 
 // type "/" subtype, then optional parameters; no control characters, so the value is safe in a header.
 const CONTENT_TYPE_PATTERN =
-  /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=([A-Za-z0-9!#$&^_.+-]+|"[^"\x00-\x1f\x7f]*"))*$/;
+  /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+([ \t]*;[ \t]*[A-Za-z0-9!#$&^_.+-]+=([A-Za-z0-9!#$&^_.+-]+|"[ !#-~]*"))*$/;
 const MAX_CONTENT_TYPE_LENGTH = 255;
 
 export function validateExpiresInSeconds(expiresInSeconds: number): void {

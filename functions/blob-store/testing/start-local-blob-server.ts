@@ -25,12 +25,16 @@ export interface RunningLocalBlobServer {
  */
 export async function startLocalBlobServer(options: { maxBodyBytes?: number } = {}): Promise<RunningLocalBlobServer> {
   const root = await mkdtemp(join(tmpdir(), 'onsite-blobs-'));
-  let app: Hono | undefined;
+  const mounted: { app?: Hono } = {};
 
   // The port is known only once the server listens, and the store needs it for its URLs.
   const server = await new Promise<Server>((resolve) => {
     const started = serve(
-      { fetch: (request) => (app === undefined ? new Response(null, { status: 503 }) : app.fetch(request)), hostname: '127.0.0.1', port: 0 },
+      {
+        fetch: (request) => (mounted.app === undefined ? new Response(null, { status: 503 }) : mounted.app.fetch(request)),
+        hostname: '127.0.0.1',
+        port: 0,
+      },
       () => resolve(started as Server),
     );
   });
@@ -38,7 +42,7 @@ export async function startLocalBlobServer(options: { maxBodyBytes?: number } = 
 
   const storeWithClock = (now: () => Date) => new FsBlobStore({ root, publicBaseUrl: baseUrl, secret: TEST_SECRET, now });
   const store = new FsBlobStore({ root, publicBaseUrl: baseUrl, secret: TEST_SECRET });
-  app = new Hono().route('/blobs', createLocalBlobRoutes(store, { secret: TEST_SECRET, maxBodyBytes: options.maxBodyBytes }));
+  mounted.app = new Hono().route('/blobs', createLocalBlobRoutes(store, { secret: TEST_SECRET, maxBodyBytes: options.maxBodyBytes }));
 
   return {
     baseUrl,
