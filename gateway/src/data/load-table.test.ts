@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { countTable, roundCount } from './counts.js';
 import { DataFileError } from './build-columns.js';
+import { loadRegisteredDataset } from './load-dataset.js';
 import { loadTable } from './load-table.js';
 import type { ColumnDeclarations } from './column-schema.js';
 
@@ -261,5 +262,27 @@ describe('countTable', () => {
 
   it('rejects a rounding multiple below 1', () => {
     expect(() => roundCount(10, 0)).toThrow('rounding multiple must be a positive integer, got 0');
+  });
+});
+
+describe('loadRegisteredDataset', () => {
+  it('reloads a file with its registered schema', async () => {
+    const path = writeCsv('registered.csv', 'grade,size\n1,10\n2,12\n');
+    const first = await loadTable(path, { declarations: { grade: { levels: ['1', '2', '3'] } } });
+
+    const again = await loadRegisteredDataset({ filePath: path, format: 'csv', fileSha256: first.sha256, schema: first.schema });
+
+    expect(again.table.columns.get('grade')).toEqual({ type: 'categorical', levels: ['1', '2', '3'], values: ['1', '2'] });
+    expect(again.schema.map((column) => column.type)).toEqual(['categorical', 'integer']);
+  });
+
+  it('rejects a file changed since registration', async () => {
+    const path = writeCsv('changed.csv', 'size\n10\n');
+    const first = await loadTable(path);
+    writeFileSync(path, 'size\n11\n');
+
+    await expect(
+      loadRegisteredDataset({ filePath: path, format: 'csv', fileSha256: first.sha256, schema: first.schema }),
+    ).rejects.toThrow(`${path} changed since it was registered`);
   });
 });

@@ -18,6 +18,8 @@ export interface LoadTableOptions {
   format?: DataFileFormat;
   /** Receives the fraction of the file parsed, from 0 to 1 (CSV only). */
   onProgress?: (fractionRead: number) => void;
+  /** SHA-256 (lowercase hex) the file must have; checked before parsing. */
+  expectedSha256?: string;
 }
 
 export interface LoadedTable {
@@ -40,6 +42,14 @@ export async function loadTable(filePath: string, options: LoadTableOptions = {}
     throw new DataFileError(`cannot read data file ${filePath}: ${(error as Error).message}`, { cause: error });
   }
 
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256) {
+    throw new DataFileError(
+      `${filePath} changed since it was registered (SHA-256 ${sha256}, registered ${options.expectedSha256}); ` +
+        'add the new file as a new dataset so that it can be approved',
+    );
+  }
+
   const rawColumns = format === 'csv' ? readCsvColumns(bytes, options.onProgress) : await readParquetColumns(bytes);
   const declarations = options.declarations ?? {};
   checkDeclaredColumnsExist(rawColumns, declarations);
@@ -56,7 +66,7 @@ export async function loadTable(filePath: string, options: LoadTableOptions = {}
     table: { rowCount: rawColumns[0]?.values.length ?? 0, columns },
     schema,
     format,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256,
     byteLength: bytes.byteLength,
   };
 }
