@@ -1,4 +1,4 @@
-import type { ModelFamily } from '@onsite/compute';
+import { listUsedColumns, type ModelFamily, type ModelSpec } from '@onsite/compute';
 
 import type { SitePolicy } from './site-policy.js';
 
@@ -12,6 +12,17 @@ export interface TaskDescription {
   round: number;
   /** Number of patients the task would compute on, after dropping rows with missing values. */
   cohortSize: number;
+}
+
+/** Builds the task description of a spec: its family and every column it reads. */
+export function describeTask(task: { projectId: string; spec: ModelSpec; round: number; cohortSize: number }): TaskDescription {
+  return {
+    projectId: task.projectId,
+    modelFamily: task.spec.family,
+    columns: listUsedColumns(task.spec),
+    round: task.round,
+    cohortSize: task.cohortSize,
+  };
 }
 
 export type PolicyRejectionCode =

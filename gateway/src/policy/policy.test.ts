@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { ensureStateDir, statePaths } from '../state/state-dir.js';
-import { checkTask, type TaskDescription } from './check-task.js';
+import { modelSpecSchema } from '@onsite/compute';
+
+import { checkTask, describeTask, type TaskDescription } from './check-task.js';
 import { summarizeDatasetForRelease } from './dataset-summary.js';
 import { applyCellPolicy, checkUpdateNorm, isSmallCell, releaseEventTime } from './disclosure.js';
 import {
@@ -121,6 +123,22 @@ describe('checkTask', () => {
 
     expect(decision).toMatchObject({ allowed: false, code });
     expect((decision as { reason: string }).reason).toContain(reason);
+  });
+
+  it('describes a task from its spec', () => {
+    const spec = modelSpecSchema.parse({
+      family: 'kaplan_meier',
+      groupBy: 'horTh',
+      outcome: { kind: 'survival', time: 'time', event: 'cens' },
+    });
+
+    expect(describeTask({ projectId: 'prj_a', spec, round: 1, cohortSize: 686 })).toEqual({
+      projectId: 'prj_a',
+      modelFamily: 'kaplan_meier',
+      columns: ['time', 'cens', 'horTh'],
+      round: 1,
+      cohortSize: 686,
+    });
   });
 
   it('keeps the exact cohort size out of the reason', () => {
