@@ -10,8 +10,8 @@ export const MAX_REQUEST_BYTES = 1_048_576;
 
 /**
  * Object tag that marks a site's round update. Keys start with the organization id, so no key
- * prefix singles updates out; the lifecycle rule expires objects carrying this tag instead, and
- * uploads of updates must send it (`x-amz-tagging: onsite-artifact=round-update`).
+ * prefix can select updates. The lifecycle rule expires objects with this tag instead, so uploads
+ * of updates must send it (`x-amz-tagging: onsite-artifact=round-update`).
  */
 export const ROUND_UPDATE_TAG = { key: 'onsite-artifact', value: 'round-update' } as const;
 
@@ -79,7 +79,7 @@ export interface WorkersConfig {
 
 export interface ObservabilityConfig {
   readonly logRetention: RetentionDays;
-  /** Share of API requests answered with a 5xx, in percent, that raises the alarm. */
+  /** Percentage of API responses with a 5xx status, over 5 minutes, above which the alarm goes off. */
   readonly api5xxRatePercent: number;
   /** Address subscribed to the alarm topic; omitted, subscribe by hand after deploying. */
   readonly alarmEmail?: string;
@@ -106,8 +106,8 @@ const REGION = 'eu-west-3';
 const AVAILABILITY_ZONES = ['eu-west-3a', 'eu-west-3b'];
 
 // Unauthenticated enrolment spends a one-time token, so it gets a tight limit against guessing.
-// NOTE: the key must match the enrolment route of the Hono app; a key that matches no Hono
-// route still deploys, and its requests get the app's 404.
+// NOTE: the key must match the enrolment route of the Hono app. A key that matches no Hono route
+// still deploys, and the app returns 404 for its requests.
 const ENROLMENT_THROTTLE: ThrottleLimits = { rateLimit: 1, burstLimit: 5 };
 
 const CONFIGS: Record<EnvironmentName, OnsiteConfig> = {
@@ -122,6 +122,8 @@ const CONFIGS: Record<EnvironmentName, OnsiteConfig> = {
     database: {
       databaseName: 'onsite',
       availabilityZones: AVAILABILITY_ZONES,
+      // NOTE: the sweep queries the database every minute, so the cluster pauses only while the
+      // sweep's schedule rule is disabled.
       minCapacityAcu: 0,
       maxCapacityAcu: 2,
       autoPauseMinutes: 30,

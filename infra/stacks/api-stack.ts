@@ -1,6 +1,6 @@
 // The public API: an HTTP API (API Gateway v2) in front of the Hono app's Lambda function.
 // Hono routes every request itself; the gateway adds throttling per route and access logs.
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type {
   CfnStage} from 'aws-cdk-lib/aws-apigatewayv2';
@@ -31,7 +31,7 @@ export interface ApiStackProps extends StackProps {
 }
 
 // One JSON object per request. `requestId` matches the `apigw-requestid` response header, and
-// the error fields say why API Gateway itself rejected a request (throttling, integration).
+// the error fields record why API Gateway itself rejected a request (throttling, integration).
 const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',
   requestTime: '$context.requestTime',
@@ -137,6 +137,11 @@ export class ApiStack extends Stack {
     for (const route of routes) {
       stage.node.addDependency(route);
     }
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the Onsite API, for gateways and API clients',
+      value: this.url,
+    });
 
     // Acknowledged on the API, so the acknowledgement covers each of its routes.
     Validations.of(this.httpApi).acknowledge({

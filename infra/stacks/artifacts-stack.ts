@@ -161,7 +161,7 @@ export class ArtifactsStack extends Stack {
       reason: 'Object keys are chosen at run time (organization, job, round and task ids), so the grant covers every object of this one bucket.',
     });
 
-    // Without ListBucket, S3 answers 403 instead of 404 for a missing key.
+    // Without ListBucket, S3 returns 403 instead of 404 for a missing key.
     role.addToPrincipalPolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:ListBucket'], resources: [this.bucketArn] }),
     );

@@ -39,7 +39,7 @@ export class DataStack extends Stack {
     this.databaseName = database.databaseName;
 
     // The VPC checks its zones against the account's, which CDK would otherwise look up in AWS.
-    // Answering that lookup from the configuration keeps synthesis offline.
+    // Setting the lookup's context value from the configuration keeps synthesis offline.
     this.node.setContext(`availability-zones:account=${config.account}:region=${config.region}`, [
       ...database.availabilityZones,
     ]);

@@ -67,7 +67,7 @@ export class ObservabilityStack extends Stack {
     this.addAlarm('Api5xxRate', {
       metric: api5xxRate,
       threshold: config.observability.api5xxRatePercent,
-      description: `More than ${config.observability.api5xxRatePercent}% of API requests answered 5xx over 5 minutes`,
+      description: `More than ${config.observability.api5xxRatePercent}% of API responses had a 5xx status over 5 minutes`,
     });
 
     this.addAlarm('AggregationDeadLetters', {

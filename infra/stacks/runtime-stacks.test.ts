@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,14 @@ describeWithHandlers('runtime stacks', () => {
           },
         });
         template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: config.observability.logRetention });
+      });
+
+      it('outputs its base URL for gateways and clients', () => {
+        const outputs = Object.values(template.findOutputs('*'));
+
+        expect(outputs).toContainEqual(
+          expect.objectContaining({ Value: config.api.publicBaseUrl ?? { 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] } }),
+        );
       });
 
       it('tells the app its public address', () => {
