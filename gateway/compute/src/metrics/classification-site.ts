@@ -23,7 +23,7 @@ const CHUNK_ROWS = 1 << 20;
 const ONNX_DOUBLE = 11;
 const ONNX_INT64 = 7;
 
-/** What the binary-classification metrics graph reads and how it bins scores. */
+/** Inputs and score binning of the binary-classification metrics graph. */
 export const classificationPlanSchema = z
   .object({
     /** Input name of the predicted probability of the positive class, in [0, 1]. */
@@ -57,7 +57,7 @@ export const classificationOutputs = {
 /**
  * Compiles the site graph of binary-classification metrics. Per row it forms the prediction
  * (score ≥ threshold), the clipped log-loss term −[y log p + (1 − y) log(1 − p)], the Brier term
- * (p − y)² and the score bin min(⌊p · bins⌋, bins − 1); it returns their sums and a per-class
+ * (p − y)² and the score bin min(⌊p · bins⌋, bins − 1). It returns their sums and a per-class
  * histogram of bins, filled by `ScatterElements` with reduction "add". Sums are taken in float64
  * whatever the score dtype.
  */

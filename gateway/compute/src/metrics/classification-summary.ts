@@ -40,7 +40,7 @@ export function summarizeClassification(summed: SiteTensors, planInput: Classifi
 
   const histogram = readFloat64(summed, classificationOutputs.scoreHistogram);
   if (histogram.length !== 2 * plan.bins) {
-    throw new RangeError(`score histogram holds ${histogram.length} cells; the plan's ${plan.bins} bins need ${2 * plan.bins}`);
+    throw new RangeError(`score histogram contains ${histogram.length} cells; the plan's ${plan.bins} bins need ${2 * plan.bins}`);
   }
   const negativeCells = Array.from(histogram.subarray(0, plan.bins));
   const positiveCells = Array.from(histogram.subarray(plan.bins));

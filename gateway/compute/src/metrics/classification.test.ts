@@ -142,6 +142,15 @@ describe('classification metrics', () => {
     expect(validation.ok, JSON.stringify(validation)).toBe(true);
   });
 
+  it('gives the same exact AUC from float32 scores as from their float64 values', async () => {
+    const names = { score: 'probability', label: 'relapse' };
+    const single = Float32Array.from(score);
+    const { counts } = await computeScoreCounts(single, label, names);
+    const reference = referenceMetrics(Array.from(single), Array.from(label), 0.5, 50);
+
+    expectRelative(exactAuc(counts), reference.exactAuc, 1e-12);
+  });
+
   it('compiles byte-identical graphs for the same plan', () => {
     expect(compileClassificationSiteGraph(plan).sha256).toBe(compileClassificationSiteGraph(plan).sha256);
     expect(compileClassificationSiteGraph({ ...plan, bins: 51 }).sha256).not.toBe(compileClassificationSiteGraph(plan).sha256);

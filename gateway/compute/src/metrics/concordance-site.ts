@@ -47,7 +47,7 @@ export interface ConcordanceInputs {
 /**
  * Compiles the site graph of Harrell's C pair counts, as R's
  * `concordance(Surv(time, status) ~ risk, reverse = TRUE)` (survival 3.5, `timewt = "n"`)
- * counts them. A pair is comparable when the row with the shorter time has an event; a censored
+ * counts them. A pair is comparable when the row with the shorter time has an event. A censored
  * row tied in time with an event counts as the longer one. Both-event pairs tied in time are
  * counted apart and left out of C.
  *

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { TensorLayout } from '../weights/tensor-map.js';
 import { float64Layout } from './site-layout.js';
 
-/** Most histogram bins or category levels per column; the site graph holds an n × cells matrix. */
+/** Maximum histogram bins or category levels per column, because the site graph builds an n × cells matrix. */
 export const MAX_DESCRIPTIVE_CELLS = 10_000;
 
 const columnSchema = z.string().min(1).max(128);
@@ -35,7 +35,7 @@ export const categoricalSummarySchema = z
   .strict()
   .refine((entry) => new Set(entry.levels).size === entry.levels.length, { message: 'levels must not repeat', path: ['levels'] });
 
-/** What a descriptive-statistics job computes; every column is named, never given by position. */
+/** The plan of a descriptive-statistics job. Every column is named, never given by position. */
 export const descriptivePlanSchema = z
   .object({
     numeric: z.array(numericSummarySchema).default([]),

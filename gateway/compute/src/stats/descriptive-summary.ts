@@ -52,7 +52,7 @@ export function summarizeDescriptive(
   const scalar = (name: string): number => {
     const values = readFloat64(summed, name);
     if (values.length !== 1) {
-      throw new RangeError(`site tensor "${name}" holds ${values.length} values; one was expected`);
+      throw new RangeError(`site tensor "${name}" contains ${values.length} values; one was expected`);
     }
     return values[0] as number;
   };

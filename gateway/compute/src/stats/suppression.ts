@@ -16,7 +16,7 @@ export interface SuppressionOptions {
 
 /**
  * Withholds small counts so that no published cell describes fewer than `minimum` people. Zero is
- * published: an empty cell identifies nobody.
+ * published, because an empty cell describes no one.
  */
 export function suppressSmallCells(counts: readonly number[], options: SuppressionOptions = {}): ReportedCount[] {
   const minimum = options.minimum ?? DEFAULT_MINIMUM_CELL_SIZE;

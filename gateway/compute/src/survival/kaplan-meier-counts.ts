@@ -2,7 +2,7 @@
  * Event and censoring counts per time and group: everything a Kaplan–Meier curve or a log-rank
  * test needs. Sites return these counts; the server adds them over sites and derives the rest.
  *
- * In exact mode `time` holds the distinct observed times. In binned mode it holds the grid points
+ * In exact mode `time` contains the distinct observed times. In binned mode it contains the grid points
  * (each time rounded up to the next grid point) followed by `Infinity`, the row for times after
  * the last grid point.
  */

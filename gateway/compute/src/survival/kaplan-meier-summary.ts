@@ -61,8 +61,8 @@ export interface KaplanMeierSummary {
  * `survfit(Surv(time, status) ~ 1, conf.type = "log")` computes it from the rows:
  * S(t) = Π (1 − d/n) over times ≤ t, Greenwood's Σ d / (n (n − d)) for the variance of log S.
  *
- * With binned counts the overflow row (time `Infinity`) counts in the risk sets but is not listed;
- * survival after the last grid point is reported as null when rows fell beyond it.
+ * With binned counts the overflow row (time `Infinity`) counts in the risk sets but is not listed.
+ * Survival after the last grid point is reported as null when rows fell beyond it.
  */
 export function summarizeKaplanMeier(counts: KaplanMeierCounts, options: KaplanMeierSummaryOptions = {}): KaplanMeierSummary {
   checkKaplanMeierCounts(counts);
@@ -148,9 +148,9 @@ export function summarizeKaplanMeierByGroup(
 }
 
 /**
- * The first time at which a decreasing curve is at or below 0.5, by the rule of survival's
- * `survmean` (survival 3.5): values within √ε (about 1.5e-8) of 0.5 count as 0.5, and when the curve
- * equals 0.5 over an interval the result is the midpoint between the time it reached 0.5 and the
+ * Finds the first time at which a decreasing curve is at or below 0.5, by the rule of survival's
+ * `survmean` (survival 3.5). Values within √ε (about 1.5e-8) of 0.5 count as 0.5. When the curve
+ * equals 0.5 over an interval, the result is the midpoint between the time it reached 0.5 and the
  * first time it dropped below. Applied to the lower and upper confidence curves it gives the
  * median's confidence limits. Null values (undefined interval bounds) are skipped; null means the
  * curve never reaches 0.5.

@@ -149,6 +149,15 @@ describe('Kaplan–Meier site graph', () => {
     expect(result.counts).toEqual(referenceCounts(time, event, arm, ['a', 'b', 'c']));
   });
 
+  it('matches columns by name, not position', async () => {
+    const reordered = tableFromColumns({ arm, status: event, follow_up: time });
+    const options = { groupLevels: ['a', 'b', 'c'] };
+    const spec = kmSpec('follow_up', 'status', 'arm');
+    const [first, second] = await Promise.all([table, reordered].map((source) => computeKaplanMeierSiteCounts(source, spec, options)));
+
+    expect(second!.counts).toEqual(first!.counts);
+  });
+
   it('rounds times up to the grid in binned mode', async () => {
     const grid = [0, 10, 20.5, 30, 45];
     const result = await computeKaplanMeierSiteCounts(table, kmSpec('follow_up', 'status', 'arm'), {
