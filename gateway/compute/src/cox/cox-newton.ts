@@ -1,3 +1,4 @@
+import type { ModelSpec } from '../spec/model-spec.js';
 import type { ConcordanceCounts } from './concordance.js';
 import { checkLayout, type CoxTies } from './cox-site-graph.js';
 import type { CoxSiteSums } from './cox-site-sums.js';
@@ -12,6 +13,15 @@ export interface CoxNewtonOptions {
   maxIterations?: number;
   /** Relative pivot tolerance for singular information; R's `toler.chol`. */
   pivotTolerance?: number;
+}
+
+/** Reads the Newton settings of a `cox_ph` spec; throws for another family. */
+export function coxOptionsFromSpec(spec: ModelSpec): CoxNewtonOptions {
+  if (spec.family !== 'cox_ph') {
+    throw new RangeError(`coxOptionsFromSpec: the spec is a ${spec.family} model; pass a cox_ph spec`);
+  }
+  const { ties, tolerance, maxIterations } = spec.hyperparameters;
+  return { ties, tolerance, maxIterations };
 }
 
 /** What the fit keeps from the evaluation at the final β. */

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
+import { modelSpecSchema } from '../spec/model-spec.js';
 import {
   coxNewtonStep,
+  coxOptionsFromSpec,
   coxRoundBeta,
   computeCoxSiteSums,
   compileCoxSiteGraph,
@@ -463,5 +465,89 @@ describe('coxNewtonStep', () => {
     expect(report.coefficients[2]?.coefficient).toBeNull();
     expect(report.coefficients[0]?.coefficient).not.toBeNull();
     expect(report.likelihoodRatioTest.df).toBe(2);
+  });
+});
+
+describe('coxOptionsFromSpec', () => {
+  it('reads ties and stopping rule from a cox_ph spec', () => {
+    const spec = modelSpecSchema.parse({
+      family: 'cox_ph',
+      outcome: { kind: 'survival', time: 'time', event: 'cens' },
+      features: [{ column: 'age', encoding: 'numeric' }],
+      hyperparameters: { ties: 'breslow' },
+    });
+
+    expect(coxOptionsFromSpec(spec)).toEqual({ ties: 'breslow', tolerance: 1e-9, maxIterations: 20 });
+  });
+});
+
+describe('coxNewtonStep iteration control', () => {
+  const layout = ['a'];
+  const sums = (loglik: number, score: number) => ({
+    layout,
+    loglik,
+    score: [score],
+    information: [[2]],
+    n: 20,
+    nEvents: 8,
+    concordance: { concordant: 1, discordant: 0, tiedScore: 0, tiedTime: 0, tiedTimeAndScore: 0 },
+  });
+
+  it('halves the step when the log-likelihood decreases', () => {
+    let state = createCoxNewtonState(layout, { ties: 'breslow', tolerance: 1e-9, maxIterations: 10 });
+    state = coxNewtonStep(state, sums(-50, 4)).state;
+    expect(state.nextBeta).toEqual([2]);
+
+    const worse = coxNewtonStep(state, sums(-60, -3));
+
+    expect(worse.done).toBe(false);
+    expect(worse.state.halving).toBe(true);
+    expect(worse.state.nextBeta).toEqual([1]);
+    expect(worse.state.loglik).toBe(-50);
+  });
+
+  it('does not stop right after a halved step', () => {
+    let state = createCoxNewtonState(layout, { ties: 'breslow', tolerance: 1e-9, maxIterations: 10 });
+    state = coxNewtonStep(state, sums(-50, 4)).state;
+    state = coxNewtonStep(state, sums(-60, -3)).state;
+
+    // The same log-likelihood as the last accepted one would meet the tolerance, but R's coxfit6
+    // only stops after a full Newton step.
+    const next = coxNewtonStep(state, sums(-50, 0.5));
+
+    expect(next.done).toBe(false);
+    expect(next.state.halving).toBe(false);
+    expect(next.state.beta).toEqual([1]);
+    expect(next.state.nextBeta).toEqual([1.25]);
+  });
+
+  it('stops at the iteration limit without converging', () => {
+    let state = createCoxNewtonState(layout, { ties: 'breslow', tolerance: 1e-12, maxIterations: 2 });
+    state = coxNewtonStep(state, sums(-50, 4)).state;
+    state = coxNewtonStep(state, sums(-40, 2)).state;
+
+    const last = coxNewtonStep(state, sums(-35, 1));
+
+    expect(last.done).toBe(true);
+    expect(last.state.status).toBe('max_iterations');
+    const report = summarizeCox(last.state);
+    expect(report.converged).toBe(false);
+    expect(report.iterations).toBe(2);
+    expect(report.coefficients[0]?.coefficient).toBe(3);
+    expect(() => coxNewtonStep(last.state, sums(-35, 1))).toThrow(/already stopped \(max_iterations\)/);
+  });
+
+  it('rejects summarizing a running fit', () => {
+    const state = createCoxNewtonState(layout, { ties: 'efron' });
+    expect(() => summarizeCox(state)).toThrow(/has not finished/);
+  });
+
+  it.each([
+    ['a NaN log-likelihood', sums(Number.NaN, 1), /log-likelihood is NaN/],
+    ['an infinite score', sums(-10, Number.POSITIVE_INFINITY), /contains Infinity/],
+    ['no events', { ...sums(-10, 1), nEvents: 0 }, /no events/],
+  ])('rejects sums with %s', (_case, summed, message) => {
+    const state = createCoxNewtonState(layout, { ties: 'breslow' });
+    expect(() => coxNewtonStep(state, summed)).toThrow(message);
   });
 });

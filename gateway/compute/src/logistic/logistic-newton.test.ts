@@ -177,3 +177,45 @@ describe('logistic site graph', () => {
     expect(() => prepareBinarySiteData(rows, ['a'])).toThrow(message);
   });
 });
+
+describe('logisticNewtonStep iteration control', () => {
+  const sums = (deviance: number) => ({
+    coefficients: [INTERCEPT, 'a'],
+    gradient: [0, 0],
+    hessian: [
+      [4, 0],
+      [0, 2],
+    ],
+    workingResponse: [2, 1],
+    deviance,
+    n: 40,
+    sumY: 10,
+  });
+
+  it('evaluates the first round at the glm.fit start', () => {
+    const state = createLogisticNewtonState(['a']);
+
+    expect(logisticRoundBeta(state)).toBeNull();
+    const next = logisticNewtonStep(state, sums(50)).state;
+    expect(logisticRoundBeta(next)).toEqual({ [INTERCEPT]: 0.5, a: 0.5 });
+  });
+
+  it('stops at the iteration limit without converging', () => {
+    let state = createLogisticNewtonState(['a'], { tolerance: 1e-12, maxIterations: 1 });
+    state = logisticNewtonStep(state, sums(50)).state;
+
+    const last = logisticNewtonStep(state, sums(40));
+
+    expect(last.done).toBe(true);
+    expect(summarizeLogistic(last.state).converged).toBe(false);
+    expect(summarizeLogistic(last.state).iterations).toBe(1);
+  });
+
+  it.each([
+    ['a NaN deviance', { ...sums(Number.NaN) }, /contain NaN/],
+    ['fewer rows than coefficients', { ...sums(10), n: 2 }, /2 rows for 2 coefficients/],
+    ['other coefficient names', { ...sums(10), coefficients: [INTERCEPT, 'b'] }, /sums are for \(Intercept\), b/],
+  ])('rejects sums with %s', (_case, summed, message) => {
+    expect(() => logisticNewtonStep(createLogisticNewtonState(['a']), summed)).toThrow(message);
+  });
+});

@@ -1,6 +1,7 @@
 import { chiSquareUpperTail, normalTwoSidedP } from '../cox/distributions.js';
 import { checkLayout } from '../cox/cox-site-graph.js';
 import { factorSymmetric, invertWithFactor, solveWithFactor } from '../cox/symmetric-solve.js';
+import type { ModelSpec } from '../spec/model-spec.js';
 import { logisticCoefficientNames } from './logistic-site-graph.js';
 import type { LogisticSiteSums } from './logistic-site-sums.js';
 
@@ -40,6 +41,17 @@ export interface LogisticNewtonState {
   previousDeviance: number | null;
   status: 'running' | 'converged' | 'max_iterations';
   final: LogisticFinalEvaluation | null;
+}
+
+/** Reads the IRLS settings of a `logistic_regression` spec with `method: "newton"`. */
+export function logisticNewtonOptionsFromSpec(spec: ModelSpec): { tolerance: number; maxIterations: number } {
+  if (spec.family !== 'logistic_regression' || spec.hyperparameters.method !== 'newton') {
+    throw new RangeError(
+      `logisticNewtonOptionsFromSpec: the spec is a ${spec.family} model${spec.family === 'logistic_regression' ? ' trained by FedAvg' : ''}; ` +
+        'pass a logistic_regression spec with method "newton"',
+    );
+  }
+  return { tolerance: spec.hyperparameters.tolerance, maxIterations: spec.hyperparameters.maxIterations };
 }
 
 /** Starts a fit; defaults as the spec's (tolerance 1e-8 and 25 iterations, R's glm.control). */

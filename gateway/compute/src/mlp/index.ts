@@ -3,3 +3,4 @@ export * from './network-config.js';
 export * from './seeded-random.js';
 export * from './server-round.js';
 export * from './train-step-graph.js';
+export * from './spec-config.js';

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createServerOptimizerState, serverOptimizerConfig } from '../aggregate/server-optimizer.js';
 import { prepareBinarySiteData, type BinaryRows } from '../logistic/binary-site-data.js';
 import { logisticCoefficientsFromWeights, logisticNetworkConfig } from '../logistic/logistic-fedavg.js';
+import { logisticNewtonOptionsFromSpec } from '../logistic/logistic-newton.js';
+import { modelSpecSchema } from '../spec/model-spec.js';
 import { loadWdbc, selectRows } from '../logistic/testing/wdbc.js';
 import { runGraph, type TensorValue } from '../onnx/index.js';
 import type { NamedTensor, TensorMap } from '../weights/tensor-map.js';
@@ -13,6 +15,7 @@ import {
   compileTrainStepGraph,
   createSeededRandom,
   deriveSeed,
+  federatedTrainingPlanFromSpec,
   initializeNetworkWeights,
   networkTensorLayout,
   parameterShapes,
@@ -334,5 +337,49 @@ describe('logistic regression by FedAvg', () => {
       expect(Math.abs((coefficients[name] as number) - value), name).toBeLessThan(0.35);
     }
     expect(await accuracy(config, global, rows)).toBeGreaterThan(0.9);
+  });
+});
+
+describe('federatedTrainingPlanFromSpec', () => {
+  const outcome = { kind: 'binary', column: 'diagnosis', positive: 'M' } as const;
+  const features = [{ column: 'radius_mean', encoding: 'numeric' }] as const;
+
+  it('reads an MLP spec as a float32 network', () => {
+    const spec = modelSpecSchema.parse({
+      family: 'mlp_classifier',
+      outcome,
+      features,
+      hyperparameters: { hiddenLayers: [8, 4], optimizer: { local: 'adam', learningRate: 0.002, proximalMu: 0.01, server: 'fedyogi' } },
+    });
+
+    const plan = federatedTrainingPlanFromSpec(spec, ['radius_mean']);
+
+    expect(plan.config).toEqual({
+      layout: ['radius_mean'],
+      hiddenLayers: [8, 4],
+      dtype: 'float32',
+      optimizer: 'adam',
+      learningRate: 0.002,
+      proximalMu: 0.01,
+    });
+    expect(plan.server.name).toBe('fedyogi');
+    expect(plan.seed).toBe(42);
+  });
+
+  it('reads a FedAvg logistic spec without an optimizer block', () => {
+    const spec = modelSpecSchema.parse({ family: 'logistic_regression', outcome, features, hyperparameters: { method: 'fedavg' } });
+
+    const plan = federatedTrainingPlanFromSpec(spec, ['radius_mean']);
+
+    expect(plan.config.hiddenLayers).toEqual([]);
+    expect(plan.config.dtype).toBe('float64');
+    expect(plan.config.optimizer).toBe('sgd');
+    expect(plan.batchSize).toBe(32);
+  });
+
+  it('rejects a Newton logistic spec', () => {
+    const spec = modelSpecSchema.parse({ family: 'logistic_regression', outcome, features });
+    expect(() => federatedTrainingPlanFromSpec(spec, ['radius_mean'])).toThrow(/method "newton"/);
+    expect(logisticNewtonOptionsFromSpec(spec)).toEqual({ tolerance: 1e-8, maxIterations: 25 });
   });
 });
