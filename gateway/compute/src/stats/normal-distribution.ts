@@ -18,7 +18,7 @@ function normalDensity(z: number): number {
 }
 
 /**
- * The p quantile of the standard normal distribution, R's `qnorm(p)`. A rational start
+ * Computes the p quantile of the standard normal distribution, R's `qnorm(p)`. A rational start
  * (Abramowitz and Stegun 26.2.23, error below 4.5e-4) is refined by Newton steps on the upper tail
  * until they stop changing the value.
  */

@@ -3,7 +3,7 @@ import { runGraph, sha256Hex, type GraphBuilder, type TensorValue } from '../onn
 /**
  * A site-side graph compiled from a spec: its ONNX bytes, their SHA-256 (what the data officer
  * approves), and the names of its inputs and outputs. Every output is a sum over rows, so the
- * server adds the outputs of all sites and never sees a row.
+ * server adds the outputs of all sites and receives no row.
  */
 export interface CompiledSiteGraph {
   bytes: Uint8Array;

@@ -7,8 +7,8 @@ export const SHARED_DATA_DIR = new URL('../../../../../../shared/data/', import.
 
 /**
  * Reads a plain CSV (one header row, commas, no quoting, as the shared data files are) into a
- * columnar table: columns whose every value parses as a number become `number` columns, the
- * others `categorical` with their levels in order of first appearance.
+ * columnar table. Columns whose every value parses as a number become `number` columns. The
+ * others become `categorical`, with their levels in order of first appearance.
  */
 export function readCsvTable(relativePath: string): ColumnarTable {
   const text = readFileSync(new URL(relativePath, SHARED_DATA_DIR), 'utf8');
