@@ -155,7 +155,7 @@ describe('buildDesignMatrix', () => {
       ...overrides,
     });
 
-  it.each([
+  it.each<{ case: string; table: Record<string, TableColumn>; spec: ReturnType<typeof coxSpec>; message: string }>([
     {
       case: 'a column absent from the dataset',
       table: baseTable(),
