@@ -27,7 +27,7 @@ export const S3BlobStoreConfigSchema = z.object({
     .optional(),
 });
 
-/** Which blob store to build, as parsed from the environment at start-up. */
+/** Blob store selection and settings, as parsed from the environment at start-up. */
 export const BlobStoreConfigSchema = z.discriminatedUnion('kind', [FsBlobStoreConfigSchema, S3BlobStoreConfigSchema]);
 
 export type FsBlobStoreFactoryConfig = z.infer<typeof FsBlobStoreConfigSchema>;

@@ -1,4 +1,4 @@
-// Typed errors of the blob store. Callers map them to HTTP answers: BlobNotFoundError and
+// Typed errors of the blob store. Callers map them to HTTP statuses: BlobNotFoundError and
 // MultipartUploadNotFoundError to 404, InvalidBlobRequestError to 400, the base class to 500.
 
 export class BlobStoreError extends Error {

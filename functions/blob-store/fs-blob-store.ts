@@ -28,7 +28,7 @@ import {
 } from './request-options.js';
 
 export interface FsBlobStoreConfig {
-  /** Folder that holds every blob; created when missing. */
+  /** Folder that contains every blob; created when missing. */
   root: string;
   /** Origin (and optional path) of the API that mounts `createLocalBlobRoutes`, e.g. `http://127.0.0.1:8787`. */
   publicBaseUrl: string;
@@ -40,8 +40,8 @@ export interface FsBlobStoreConfig {
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
-// Keys use only [A-Za-z0-9._-/], so a suffix with "~" can never collide with a key segment:
-// `a/b` lives in `objects/a/b~blob`, and `a/b/c` in the folder `objects/a/b/`.
+// validateBlobKey allows only [A-Za-z0-9._-/] in keys, so a suffix with "~" cannot collide with
+// a key segment. The key `a/b` is stored in `objects/a/b~blob`, and `a/b/c` under the folder `objects/a/b/`.
 const BLOB_SUFFIX = '~blob';
 const METADATA_SUFFIX = '~meta.json';
 const UPLOAD_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -326,7 +326,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** Opens a blob for streaming; used by the GET route. */
-  async openBlobStream(key: string): Promise<{ stream: Readable; size: number; contentType: string; sha256?: string }> {
+  async openBlobStream(key: string): Promise<{ stream: Readable; size: number; contentType: string }> {
     validateBlobKey(key);
     const path = this.blobPath(key);
 
@@ -349,11 +349,7 @@ export class FsBlobStore implements BlobStore {
       stream.once('error', (error) => reject(isMissingFileError(error) ? new BlobNotFoundError(key, { cause: error }) : error));
     });
 
-    // The metadata may describe the previous version when a put replaced the blob in between,
-    // so its hash is only sent when the sizes agree.
-    const sha256 = metadata !== null && metadata.size === size ? metadata.sha256 : undefined;
-
-    return { stream, size, contentType: metadata?.contentType ?? DEFAULT_CONTENT_TYPE, sha256 };
+    return { stream, size, contentType: metadata?.contentType ?? DEFAULT_CONTENT_TYPE };
   }
 
   private async writeBlob(
@@ -368,8 +364,8 @@ export class FsBlobStore implements BlobStore {
       expectedBytes: limits.expectedBytes,
     });
 
-    // Written after the blob, so a reader may briefly pair the new blob with the old metadata;
-    // openBlobStream checks the size before trusting it.
+    // Written after the blob, so a reader may briefly pair the new blob with the old content type.
+    // That is why downloads carry no hash from this file.
     const metadata: BlobMetadata = {
       contentType: contentType ?? DEFAULT_CONTENT_TYPE,
       size: written.size,
@@ -413,7 +409,7 @@ export class FsBlobStore implements BlobStore {
       throw error;
     }
 
-    // An upload id used with another key answers like an unknown one, as on S3.
+    // An upload id used with another key is reported like an unknown one, as on S3.
     if (manifest.key !== key) {
       throw new MultipartUploadNotFoundError(key, uploadId);
     }

@@ -30,7 +30,12 @@ export {
 } from './create-blob-store.js';
 export { FsBlobStore, type FsBlobStoreConfig } from './fs-blob-store.js';
 export { S3BlobStore, type S3BlobStoreConfig } from './s3-blob-store.js';
-export { createLocalBlobRoutes, DEFAULT_MAX_BODY_BYTES, type LocalBlobRoutesOptions } from './local-blob-routes.js';
+export {
+  createLocalBlobRoutes,
+  DEFAULT_MAX_BODY_BYTES,
+  type BlobRouteLogger,
+  type LocalBlobRoutesOptions,
+} from './local-blob-routes.js';
 export { LOCAL_BLOB_ROUTE_PREFIX } from './local-url-signature.js';
 export {
   MIN_MULTIPART_PART_BYTES,

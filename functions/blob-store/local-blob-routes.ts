@@ -22,10 +22,16 @@ export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024;
 export interface LocalBlobRoutesOptions {
   /** The same secret the store signs with. */
   secret: string;
-  /** Largest accepted upload body in bytes; defaults to 512 MiB. Larger bodies answer 413. */
+  /** Largest accepted upload body in bytes; defaults to 512 MiB. Larger bodies get 413 Content Too Large. */
   maxBodyBytes?: number;
   /** Clock for URL expiry; defaults to the system clock. */
   now?: () => Date;
+  /** Receives one warning per rejected request (pino's `warn(fields, message)` fits); none by default. */
+  logger?: BlobRouteLogger;
+}
+
+export interface BlobRouteLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 // RFC 9457 problem types of these routes.
@@ -40,25 +46,31 @@ const PROBLEMS = {
 
 type Problem = (typeof PROBLEMS)[keyof typeof PROBLEMS];
 
-function problemResponse(c: Context, problem: Problem, detail: string): Response {
+function problemResponse(c: Context, problem: Problem, detail: string, logger?: BlobRouteLogger): Response {
+  // The key names the organization and job, never a patient; the query is left out because it holds the signature.
+  logger?.warn(
+    { method: c.req.method, key: c.req.param('key'), status: problem.status, problemType: problem.type, detail },
+    'blob request rejected',
+  );
+
   return c.body(JSON.stringify({ ...problem, detail }), problem.status, {
     'content-type': 'application/problem+json',
   });
 }
 
 /** Maps the store's errors to problems; anything else propagates to the API's error handler. */
-function storeErrorResponse(c: Context, error: unknown): Response {
+function storeErrorResponse(c: Context, error: unknown, logger?: BlobRouteLogger): Response {
   if (error instanceof BlobTooLargeError) {
-    return problemResponse(c, PROBLEMS.tooLarge, error.message);
+    return problemResponse(c, PROBLEMS.tooLarge, error.message, logger);
   }
   if (error instanceof BlobNotFoundError) {
-    return problemResponse(c, PROBLEMS.notFound, error.message);
+    return problemResponse(c, PROBLEMS.notFound, error.message, logger);
   }
   if (error instanceof MultipartUploadNotFoundError) {
-    return problemResponse(c, PROBLEMS.uploadNotFound, error.message);
+    return problemResponse(c, PROBLEMS.uploadNotFound, error.message, logger);
   }
   if (error instanceof InvalidBlobRequestError) {
-    return problemResponse(c, PROBLEMS.invalid, error.message);
+    return problemResponse(c, PROBLEMS.invalid, error.message, logger);
   }
   throw error;
 }
@@ -84,6 +96,7 @@ export function createLocalBlobRoutes(store: FsBlobStore, options: LocalBlobRout
     throw new Error(`Invalid maxBodyBytes ${String(maxBodyBytes)}: use a positive whole number of bytes.`);
   }
   const now = options.now ?? (() => new Date());
+  const logger = options.logger;
 
   /** Returns the verified grant, or the 403 response that rejects the request. */
   function authorize(c: Context, method: 'PUT' | 'GET'): LocalBlobGrant | Response {
@@ -91,7 +104,7 @@ export function createLocalBlobRoutes(store: FsBlobStore, options: LocalBlobRout
     const parsed = parseLocalBlobQuery(method, key, c.req.query());
 
     if (!parsed.ok) {
-      return problemResponse(c, PROBLEMS.forbidden, `Presigned URL rejected: ${parsed.reason}.`);
+      return problemResponse(c, PROBLEMS.forbidden, `Presigned URL rejected: ${parsed.reason}.`, logger);
     }
 
     // A URL signed for another method, key, length or part fails here too, because all of them are signed.
@@ -101,6 +114,7 @@ export function createLocalBlobRoutes(store: FsBlobStore, options: LocalBlobRout
         PROBLEMS.forbidden,
         `Presigned URL rejected: the signature does not match this ${method} request for "${key}". ` +
           'Use the URL exactly as the API returned it, with the method it was signed for.',
+        logger,
       );
     }
 
@@ -111,6 +125,7 @@ export function createLocalBlobRoutes(store: FsBlobStore, options: LocalBlobRout
         c,
         PROBLEMS.forbidden,
         `Presigned URL rejected: it expired at ${expiredAt}. Request a new URL from the API.`,
+        logger,
       );
     }
 
@@ -153,7 +168,7 @@ export function createLocalBlobRoutes(store: FsBlobStore, options: LocalBlobRout
       const written = await store.writeBlobStream(grant.key, body, { ...limits, contentType });
       return c.body(null, 200, { etag: `"${written.sha256}"` });
     } catch (error) {
-      return storeErrorResponse(c, error);
+      return storeErrorResponse(c, error, logger);
     }
   });
 
@@ -165,17 +180,12 @@ export function createLocalBlobRoutes(store: FsBlobStore, options: LocalBlobRout
 
     try {
       const blob = await store.openBlobStream(grant.key);
-      const headers: Record<string, string> = {
+      return c.body(Readable.toWeb(blob.stream) as ReadableStream<Uint8Array>, 200, {
         'content-type': blob.contentType,
         'content-length': String(blob.size),
-      };
-      if (blob.sha256 !== undefined) {
-        headers.etag = `"${blob.sha256}"`;
-      }
-
-      return c.body(Readable.toWeb(blob.stream) as ReadableStream<Uint8Array>, 200, headers);
+      });
     } catch (error) {
-      return storeErrorResponse(c, error);
+      return storeErrorResponse(c, error, logger);
     }
   });
 
@@ -185,6 +195,7 @@ export function createLocalBlobRoutes(store: FsBlobStore, options: LocalBlobRout
       c,
       PROBLEMS.methodNotAllowed,
       `Method ${c.req.method} is not allowed on blob URLs: use PUT to upload or GET to download.`,
+      logger,
     );
   });
 

@@ -12,7 +12,7 @@ const SIGNATURE_VERSION = 'onsite-blob-url-v1';
 // 32 characters of a random hex or base64 string carry at least 128 bits.
 export const MIN_SECRET_LENGTH = 32;
 
-/** What one presigned URL allows. */
+/** Permission carried by one presigned URL: method, key, expiry, and optionally a body length or a part. */
 export interface LocalBlobGrant {
   method: 'PUT' | 'GET';
   key: string;

@@ -20,7 +20,7 @@ export interface MultipartPlan {
 
 /**
  * Splits a body of `sizeBytes` into parts of 8 MiB, or larger parts (whole MiB) when 8 MiB
- * would need more than 10,000 parts. The last part holds the remainder.
+ * would need more than 10,000 parts. The last part contains the remainder.
  */
 export function planMultipartUpload(sizeBytes: number): MultipartPlan {
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 1) {

@@ -105,7 +105,7 @@ describe('S3BlobStore', () => {
 
     const error = await store.abortMultipartUpload('org_x/abort.bin', upload.uploadId).catch((caught: unknown) => caught);
 
-    // Real S3 deletes the upload here; s3rver 3.7 answers 405 MethodNotAllowed.
+    // Real S3 deletes the upload here; s3rver 3.7 returns 405 MethodNotAllowed.
     expect(error).toBeInstanceOf(BlobStoreError);
     expect((error as Error).message).toMatch(/AbortMultipartUpload failed .*MethodNotAllowed/);
   });

@@ -229,9 +229,9 @@ export class S3BlobStore implements BlobStore {
     return { uploadId, parts };
   }
 
-  // NOTE: S3 accepts a list that stops early (parts 1 and 2 of 3) and builds a shorter object;
-  // detecting it needs ListParts, which S3-compatible test servers such as s3rver 3.7 lack.
-  // Callers should check the completed blob's size or hash.
+  // NOTE: S3 accepts a list that stops early (parts 1 and 2 of 3) and builds a shorter object.
+  // Detecting that needs ListParts, which s3rver 3.7 lacks, so callers should check the
+  // completed blob's size or hash.
   async completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[]): Promise<void> {
     validateBlobKey(key);
     const normalizedParts = normalizeCompletedParts(parts);
