@@ -169,14 +169,14 @@ CREATE TABLE "models" (
 );
 --> statement-breakpoint
 CREATE TABLE "job_sites" (
-	"id" text PRIMARY KEY NOT NULL,
 	"organization_id" text NOT NULL,
 	"job_id" text NOT NULL,
 	"dataset_link_id" text NOT NULL,
 	"dataset_id" text NOT NULL,
 	"gateway_id" text NOT NULL,
 	"dataset_organization_id" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "job_sites_job_id_dataset_id_pk" PRIMARY KEY("job_id","dataset_id")
 );
 --> statement-breakpoint
 CREATE TABLE "jobs" (
@@ -242,7 +242,6 @@ CREATE TABLE "tasks" (
 	"job_id" text NOT NULL,
 	"round_id" text NOT NULL,
 	"round_number" integer NOT NULL,
-	"job_site_id" text NOT NULL,
 	"gateway_id" text NOT NULL,
 	"dataset_id" text NOT NULL,
 	"state" text NOT NULL,
@@ -297,7 +296,6 @@ ALTER TABLE "rounds" ADD CONSTRAINT "rounds_job_id_jobs_id_fk" FOREIGN KEY ("job
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_round_id_rounds_id_fk" FOREIGN KEY ("round_id") REFERENCES "public"."rounds"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "tasks" ADD CONSTRAINT "tasks_job_site_id_job_sites_id_fk" FOREIGN KEY ("job_site_id") REFERENCES "public"."job_sites"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_gateway_id_gateways_id_fk" FOREIGN KEY ("gateway_id") REFERENCES "public"."gateways"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "api_keys_organization_id_idx" ON "api_keys" USING btree ("organization_id","created_at","id");--> statement-breakpoint
@@ -325,7 +323,6 @@ CREATE UNIQUE INDEX "model_versions_model_version_idx" ON "model_versions" USING
 CREATE INDEX "models_organization_id_idx" ON "models" USING btree ("organization_id");--> statement-breakpoint
 CREATE INDEX "models_project_id_idx" ON "models" USING btree ("project_id");--> statement-breakpoint
 CREATE INDEX "job_sites_organization_id_idx" ON "job_sites" USING btree ("organization_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "job_sites_job_dataset_idx" ON "job_sites" USING btree ("job_id","dataset_id");--> statement-breakpoint
 CREATE INDEX "jobs_organization_id_idx" ON "jobs" USING btree ("organization_id");--> statement-breakpoint
 CREATE INDEX "jobs_project_id_idx" ON "jobs" USING btree ("project_id","created_at","id");--> statement-breakpoint
 CREATE INDEX "jobs_state_idx" ON "jobs" USING btree ("state");--> statement-breakpoint
@@ -339,4 +336,4 @@ CREATE INDEX "tasks_organization_id_idx" ON "tasks" USING btree ("organization_i
 CREATE INDEX "tasks_claim_idx" ON "tasks" USING btree ("gateway_id","state","available_at");--> statement-breakpoint
 CREATE INDEX "tasks_round_id_idx" ON "tasks" USING btree ("round_id");--> statement-breakpoint
 CREATE INDEX "tasks_lease_expiry_idx" ON "tasks" USING btree ("state","lease_expires_at");--> statement-breakpoint
-CREATE UNIQUE INDEX "tasks_round_site_idx" ON "tasks" USING btree ("round_id","job_site_id");
+CREATE UNIQUE INDEX "tasks_round_dataset_idx" ON "tasks" USING btree ("round_id","dataset_id");

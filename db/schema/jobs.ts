@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, timestampColumn, updatedAt } from './columns.js';
 import { datasetLinks, datasets } from './datasets.js';
 import { gateways } from './gateways.js';
@@ -64,13 +64,13 @@ export const jobs = pgTable(
 );
 
 /**
- * One site of a job: a gateway and one of its datasets, taken from an approved dataset link.
+ * One site of a job: a gateway and one of its datasets, taken from an approved dataset link. A
+ * site is identified by (job, dataset), which is also how its tasks refer to it.
  * `organizationId` is the job's organization; `datasetOrganizationId` is the hospital that owns the data.
  */
 export const jobSites = pgTable(
   'job_sites',
   {
-    id: text('id').primaryKey(),
     organizationId: text('organization_id')
       .notNull()
       .references(() => organizations.id),
@@ -92,8 +92,8 @@ export const jobSites = pgTable(
     createdAt: createdAt(),
   },
   (table) => [
+    primaryKey({ columns: [table.jobId, table.datasetId] }),
     index('job_sites_organization_id_idx').on(table.organizationId),
-    uniqueIndex('job_sites_job_dataset_idx').on(table.jobId, table.datasetId),
   ],
 );
 
@@ -171,9 +171,6 @@ export const tasks = pgTable(
       .notNull()
       .references(() => rounds.id),
     roundNumber: integer('round_number').notNull(),
-    jobSiteId: text('job_site_id')
-      .notNull()
-      .references(() => jobSites.id),
     gatewayId: text('gateway_id')
       .notNull()
       .references(() => gateways.id),
@@ -196,7 +193,7 @@ export const tasks = pgTable(
     index('tasks_claim_idx').on(table.gatewayId, table.state, table.availableAt),
     index('tasks_round_id_idx').on(table.roundId),
     index('tasks_lease_expiry_idx').on(table.state, table.leaseExpiresAt),
-    uniqueIndex('tasks_round_site_idx').on(table.roundId, table.jobSiteId),
+    uniqueIndex('tasks_round_dataset_idx').on(table.roundId, table.datasetId),
   ],
 );
 

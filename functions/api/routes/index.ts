@@ -5,6 +5,7 @@ import { registerDatasetLinkRoutes } from './dataset-links/index.js';
 import { registerDatasetRoutes } from './datasets/index.js';
 import { registerGatewayRoutes } from './gateways/index.js';
 import { registerJobRoutes } from './jobs/index.js';
+import { registerModelRoutes } from './models/index.js';
 import { registerOrganizationRoutes } from './organizations/index.js';
 import { registerPartnershipRoutes } from './partnerships/index.js';
 import { registerProjectRoutes } from './projects/index.js';
@@ -20,6 +21,7 @@ export function registerAllRoutes(app: ApiApp): void {
   registerGatewayRoutes(app);
   registerDatasetRoutes(app);
   registerDatasetLinkRoutes(app);
+  registerModelRoutes(app);
   registerJobRoutes(app);
   registerTaskRoutes(app);
 }

@@ -1,0 +1,212 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { modelSpecSchema, type ComputationName, type JobKind, type ModelSpec } from '@onsite/compute';
+import { newId } from '../../../db/ids.js';
+import { datasetLinks, datasets, gateways, jobSites, jobs, modelApprovals, models } from '../../../db/schema/index.js';
+import { ApiError, notFound } from '../../api/errors/api-error.js';
+import type { ServiceContext } from '../service-context.js';
+import { resolveJobSettings, type JobSettingsInput } from './job-settings.js';
+import { insertRound, planAndStoreRound } from './open-round.js';
+import { findVisibleProject, type JobRow } from './project-access.js';
+import { recordAuditEvents } from './record-audit-events.js';
+import type { SchedulerDependencies } from './scheduler-dependencies.js';
+
+export interface CreateJobInput {
+  organizationId: string;
+  projectId: string;
+  kind: JobKind;
+  computation: ComputationName;
+  modelId: string;
+  /** Links to run on; every approved link of the project when omitted. */
+  datasetLinkIds?: string[];
+  settings: JobSettingsInput;
+}
+
+interface Site {
+  datasetLinkId: string;
+  datasetId: string;
+  gatewayId: string;
+  datasetOrganizationId: string;
+}
+
+/**
+ * Creates a job, its sites and its first round with one pending task per site, in one transaction.
+ * Everything that would make the job fail for a reason known now is rejected here instead of
+ * queued: a frozen project, a link that is not approved, a spec that a data-owning hospital has not
+ * approved at its current SHA-256, a computation that does not accept the model's family, and
+ * options the computation rejects.
+ */
+export async function createJob(deps: SchedulerDependencies, context: ServiceContext, input: CreateJobInput): Promise<JobRow> {
+  const { project, partnershipState } = await findVisibleProject(deps.db, input.organizationId, input.projectId);
+  if (project.state !== 'active') {
+    throw new ApiError('invalid_state', `project ${project.id} is ${project.state}; jobs can only run in an active project`);
+  }
+  if (partnershipState !== 'active') {
+    throw new ApiError('invalid_state', `the partnership of project ${project.id} is ${partnershipState}; jobs need an active partnership`);
+  }
+
+  const [model] = await deps.db
+    .select()
+    .from(models)
+    .where(and(eq(models.id, input.modelId), eq(models.projectId, project.id)))
+    .limit(1);
+  if (!model) throw notFound('model', input.modelId);
+
+  const computation = deps.computations(input.computation);
+  const spec = parseSpec(model.id, model.spec);
+  checkComputationFits(input, computation.kind, computation.families, spec);
+
+  const sites = await loadSites(deps, project.id, input.datasetLinkIds);
+  await checkSpecApprovals(deps, model.id, model.specSha256, sites);
+
+  const settings = resolveJobSettings(input.settings, sites.length);
+  if (settings.quorum > sites.length) {
+    throw new ApiError('validation_failed', `quorum ${settings.quorum} is more than the job's ${sites.length} site(s); lower it or add sites`, {
+      errors: [{ path: 'body.settings.quorum', message: `must be at most ${sites.length}` }],
+    });
+  }
+
+  let initialState: unknown;
+  try {
+    initialState = computation.initialState(spec, { maxRounds: settings.maxRounds, options: settings.options });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ApiError('validation_failed', `computation ${input.computation} rejected the options: ${message}`, {
+      errors: [{ path: 'body.settings.options', message }],
+      cause: error,
+    });
+  }
+
+  const jobId = newId('job');
+  const now = context.now;
+  const plan = await planAndStoreRound(deps.blobStore, { organizationId: input.organizationId, jobId, computation, state: initialState, number: 1 });
+
+  return deps.db.transaction(async (tx) => {
+    const [job] = await tx
+      .insert(jobs)
+      .values({
+        id: jobId,
+        organizationId: input.organizationId,
+        projectId: project.id,
+        modelId: model.id,
+        spec: model.spec,
+        specSha256: model.specSha256,
+        kind: input.kind,
+        computation: input.computation,
+        settings,
+        state: 'queued',
+        currentRound: 1,
+        serverState: initialState,
+        createdBy: context.actor.id,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    if (!job) throw new Error(`insert into jobs returned no row for ${jobId}`);
+
+    const siteRows = await tx
+      .insert(jobSites)
+      .values(sites.map((site) => ({ organizationId: input.organizationId, jobId, ...site, createdAt: now })))
+      .returning();
+
+    await recordAuditEvents(tx, [
+      {
+        organizationId: input.organizationId,
+        actor: context.actor,
+        action: 'job.created',
+        target: { type: 'job', id: jobId },
+        data: { projectId: project.id, modelId: model.id, specSha256: model.specSha256, kind: input.kind, computation: input.computation, datasetLinkIds: sites.map((site) => site.datasetLinkId) },
+        ...(context.requestId ? { requestId: context.requestId } : {}),
+      },
+    ]);
+    await insertRound(tx, { job, sites: siteRows, plan, now, actor: context.actor, ...(context.requestId ? { requestId: context.requestId } : {}) });
+    return job;
+  });
+}
+
+function parseSpec(modelId: string, stored: unknown): ModelSpec {
+  const parsed = modelSpecSchema.safeParse(stored);
+  if (!parsed.success) {
+    throw new ApiError('unprocessable', `model ${modelId} has a spec this server cannot read (${parsed.error.issues[0]?.message ?? 'invalid'}); update the model`);
+  }
+  return parsed.data;
+}
+
+function checkComputationFits(input: CreateJobInput, kind: JobKind, families: readonly string[], spec: ModelSpec): void {
+  if (kind !== input.kind) {
+    throw new ApiError('validation_failed', `computation ${input.computation} runs ${kind} jobs, not ${input.kind}; choose kind ${kind}`, {
+      errors: [{ path: 'body.kind', message: `must be ${kind} for computation ${input.computation}` }],
+    });
+  }
+  if (!families.includes(spec.family)) {
+    throw new ApiError('unprocessable', `computation ${input.computation} accepts model families ${families.join(', ')}, but model ${input.modelId} is ${spec.family}`);
+  }
+}
+
+/** The job's sites from the requested links, or from every approved link of the project. */
+async function loadSites(deps: SchedulerDependencies, projectId: string, linkIds: string[] | undefined): Promise<Site[]> {
+  const rows = await deps.db
+    .select({
+      linkId: datasetLinks.id,
+      linkState: datasetLinks.state,
+      datasetId: datasets.id,
+      datasetOrganizationId: datasets.organizationId,
+      gatewayId: gateways.id,
+      gatewayState: gateways.state,
+    })
+    .from(datasetLinks)
+    .innerJoin(datasets, eq(datasets.id, datasetLinks.datasetId))
+    .innerJoin(gateways, eq(gateways.id, datasets.gatewayId))
+    .where(
+      and(
+        eq(datasetLinks.projectId, projectId),
+        linkIds === undefined ? eq(datasetLinks.state, 'approved') : inArray(datasetLinks.id, linkIds),
+      ),
+    )
+    .orderBy(datasetLinks.id);
+
+  if (linkIds !== undefined) {
+    const found = new Set(rows.map((row) => row.linkId));
+    const missing = linkIds.filter((id) => !found.has(id));
+    if (missing.length > 0) throw notFound('dataset link', missing.join(', '));
+    const unapproved = rows.filter((row) => row.linkState !== 'approved');
+    if (unapproved.length > 0) {
+      const list = unapproved.map((row) => `${row.linkId} (${row.linkState})`).join(', ');
+      throw new ApiError('invalid_state', `dataset links ${list} are not approved; ask the data officer of the dataset's organization to approve them`);
+    }
+  }
+  if (rows.length === 0) {
+    throw new ApiError('invalid_state', `project ${projectId} has no approved dataset link; request one and have it approved first`);
+  }
+
+  const inactive = rows.filter((row) => row.gatewayState !== 'active');
+  if (inactive.length > 0) {
+    const list = inactive.map((row) => `${row.gatewayId} (${row.gatewayState})`).join(', ');
+    throw new ApiError('invalid_state', `gateways ${list} cannot take tasks; enrol them again or leave their datasets out`);
+  }
+
+  return rows.map((row) => ({ datasetLinkId: row.linkId, datasetId: row.datasetId, gatewayId: row.gatewayId, datasetOrganizationId: row.datasetOrganizationId }));
+}
+
+/** Every organization whose data takes part must have approved this exact spec SHA-256. */
+async function checkSpecApprovals(deps: SchedulerDependencies, modelId: string, specSha256: string, sites: Site[]): Promise<void> {
+  const owners = [...new Set(sites.map((site) => site.datasetOrganizationId))].sort();
+  const approvals = await deps.db
+    .select({ organizationId: modelApprovals.organizationId })
+    .from(modelApprovals)
+    .where(
+      and(
+        eq(modelApprovals.modelId, modelId),
+        eq(modelApprovals.specSha256, specSha256),
+        eq(modelApprovals.state, 'approved'),
+        inArray(modelApprovals.organizationId, owners),
+      ),
+    );
+  const approved = new Set(approvals.map((row) => row.organizationId));
+  const missing = owners.filter((owner) => !approved.has(owner));
+  if (missing.length > 0) {
+    throw new ApiError(
+      'invalid_state',
+      `model ${modelId} spec ${specSha256} is not approved by organization(s) ${missing.join(', ')}; each data-owning organization must approve this spec before a job can use its data`,
+    );
+  }
+}

@@ -1,0 +1,143 @@
+import { and, asc, eq, inArray, lte } from 'drizzle-orm';
+import { jobs, rounds, tasks } from '../../../db/schema/index.js';
+import { aggregateRoundIfReady, resumeStuckAggregation, SCHEDULER_ACTOR, type AggregationOutcome } from './aggregate-round.js';
+import { recordAuditEvents } from './record-audit-events.js';
+import type { SchedulerDependencies } from './scheduler-dependencies.js';
+
+/**
+ * Seconds after which an aggregation still `aggregating` is presumed dead and run again. A server
+ * step on sums takes well under a second; the margin covers reading large updates from S3 and a
+ * Lambda's 15-minute maximum run time.
+ */
+export const STUCK_AGGREGATION_SECONDS = 15 * 60;
+
+/** Rows handled per sweep and per kind, so one sweep stays short; the next one takes the rest. */
+export const SWEEP_BATCH_SIZE = 200;
+
+export interface SweepReport {
+  leasesReturned: number;
+  tasksFailed: number;
+  roundsChecked: number;
+  aggregationsResumed: number;
+  outcomes: AggregationOutcome[];
+}
+
+/**
+ * One pass of the scheduler's housekeeping: expire leases (the task returns to the queue with one
+ * more attempt, or fails after `maxAttempts`), then look at every open round (aggregate it when
+ * the quorum is in, fail it at its deadline without the quorum), then rerun aggregations that have
+ * been stuck for `STUCK_AGGREGATION_SECONDS`. Every step is its own transaction and safe to repeat.
+ */
+export async function sweep(deps: SchedulerDependencies): Promise<SweepReport> {
+  const report: SweepReport = { leasesReturned: 0, tasksFailed: 0, roundsChecked: 0, aggregationsResumed: 0, outcomes: [] };
+
+  const expired = await expireLeases(deps);
+  report.leasesReturned = expired.returned;
+  report.tasksFailed = expired.failed;
+
+  const openRounds = await deps.db
+    .select({ id: rounds.id })
+    .from(rounds)
+    .innerJoin(jobs, eq(jobs.id, rounds.jobId))
+    .where(and(eq(rounds.state, 'open'), inArray(jobs.state, ['queued', 'running'])))
+    .orderBy(asc(rounds.deadlineAt))
+    .limit(SWEEP_BATCH_SIZE);
+  for (const round of openRounds) {
+    report.roundsChecked += 1;
+    report.outcomes.push(await runLogged(deps, round.id, () => aggregateRoundIfReady(deps, round.id)));
+  }
+
+  const stuckBefore = new Date(deps.now().getTime() - STUCK_AGGREGATION_SECONDS * 1000);
+  const stuck = await deps.db
+    .select({ id: rounds.id })
+    .from(rounds)
+    .where(and(eq(rounds.state, 'aggregating'), lte(rounds.aggregationStartedAt, stuckBefore)))
+    .limit(SWEEP_BATCH_SIZE);
+  for (const round of stuck) {
+    const outcome = await runLogged(deps, round.id, () => resumeStuckAggregation(deps, round.id, stuckBefore));
+    if (outcome) {
+      report.aggregationsResumed += 1;
+      report.outcomes.push(outcome);
+    }
+  }
+
+  return report;
+}
+
+/** Runs one round's step; an error is logged and the sweep goes on with the other rounds. */
+async function runLogged<T>(deps: SchedulerDependencies, roundId: string, step: () => Promise<T>): Promise<T | AggregationOutcome> {
+  try {
+    return await step();
+  } catch (error) {
+    deps.logger.error({ err: error, roundId }, 'sweep failed to process a round; the next sweep retries it');
+    return { outcome: 'not_open', state: 'error' };
+  }
+}
+
+/**
+ * Returns tasks whose lease expired to the queue with `attempts + 1`, or fails them once they
+ * reach `maxAttempts`. The rows are locked with SKIP LOCKED, so a sweep never waits for, and never
+ * undoes, a heartbeat or a submit that holds the task at the same moment.
+ */
+export async function expireLeases(deps: SchedulerDependencies): Promise<{ returned: number; failed: number; roundIds: string[] }> {
+  return deps.db.transaction(async (tx) => {
+    const now = deps.now();
+    const due = await tx
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.state, 'leased'), lte(tasks.leaseExpiresAt, now)))
+      .orderBy(asc(tasks.leaseExpiresAt))
+      .limit(SWEEP_BATCH_SIZE)
+      .for('update', { skipLocked: true });
+
+    let returned = 0;
+    let failed = 0;
+    const events = [];
+    for (const task of due) {
+      const attempts = task.attempts + 1;
+      const exhausted = attempts >= task.maxAttempts;
+      const reason = exhausted
+        ? `gateway ${task.gatewayId} let the lease expire ${attempts} time(s), the maximum for this task; retry the task when the gateway is back`
+        : `lease expired at ${task.leaseExpiresAt?.toISOString() ?? 'an unknown time'} without a heartbeat or result`;
+      await tx
+        .update(tasks)
+        .set(
+          exhausted
+            ? { state: 'failed', attempts, failureReason: reason, leaseToken: null, leaseExpiresAt: null, updatedAt: now }
+            : { state: 'pending', attempts, failureReason: reason, leaseToken: null, leaseExpiresAt: null, availableAt: now, updatedAt: now },
+        )
+        .where(eq(tasks.id, task.id));
+      if (exhausted) failed += 1;
+      else returned += 1;
+      events.push({
+        organizationId: task.organizationId,
+        actor: SCHEDULER_ACTOR,
+        action: exhausted ? 'task.failed' : 'task.lease_expired',
+        target: { type: 'task', id: task.id },
+        data: { jobId: task.jobId, round: task.roundNumber, gatewayId: task.gatewayId, attempts, maxAttempts: task.maxAttempts, reason },
+      });
+    }
+    await recordAuditEvents(tx, events);
+    return { returned, failed, roundIds: [...new Set(due.map((task) => task.roundId))] };
+  });
+}
+
+/**
+ * Runs `sweep` every `intervalMs` in this process (the local server; on AWS a schedule invokes
+ * the sweep Lambda instead). Sweeps never overlap: a tick that finds the previous sweep still
+ * running is skipped. Returns a function that stops the timer.
+ */
+export function startSweepTimer(deps: SchedulerDependencies, intervalMs: number): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweep(deps)
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'sweep failed; the next tick retries'))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
