@@ -134,6 +134,13 @@ describe('audit log', () => {
     await expect(appendAuditEvent(stateDir, { type: 'test.event' })).rejects.toThrow('ends with an incomplete line');
   });
 
+  it('refuses to extend a log whose last line is not an entry', async () => {
+    await appendThree();
+    writeFileSync(statePaths(stateDir).auditLog, `${readLines().join('\n')}\n{"seq":4}\n`);
+
+    await expect(appendAuditEvent(stateDir, { type: 'test.event' })).rejects.toThrow('is not a valid audit entry');
+  });
+
   it('finds the last entry when it is longer than one read chunk', async () => {
     await appendAuditEvent(stateDir, { type: 'test.big', details: { note: 'x'.repeat(10_000) } });
     await appendAuditEvent(stateDir, { type: 'test.big', details: { note: 'y'.repeat(20_000) } });

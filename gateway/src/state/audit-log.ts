@@ -107,11 +107,23 @@ async function readLastEntry(path: string): Promise<AuditEntry | undefined> {
       }
       const start = text.lastIndexOf('\n', text.length - 2);
       if (start !== -1 || length === size) {
-        return auditEntrySchema.parse(JSON.parse(text.slice(start + 1, -1)));
+        return parseLastEntry(path, text.slice(start + 1, -1));
       }
     }
   } finally {
     await handle.close();
+  }
+}
+
+function parseLastEntry(path: string, line: string): AuditEntry {
+  try {
+    return auditEntrySchema.parse(JSON.parse(line));
+  } catch (error) {
+    throw new Error(
+      `the last line of the audit log ${path} is not a valid audit entry, so no entry can be chained to it; ` +
+        'run "onsite-gateway audit verify" and restore the log from a backup',
+      { cause: error },
+    );
   }
 }
 
