@@ -24,7 +24,7 @@ export function coxOptionsFromSpec(spec: ModelSpec): CoxNewtonOptions {
   return { ties, tolerance, maxIterations };
 }
 
-/** What the fit keeps from the evaluation at the final β. */
+/** Values kept from the evaluation at the final β. */
 export interface CoxFinalEvaluation {
   beta: number[];
   loglik: number;

@@ -13,7 +13,7 @@ import type { LogisticSiteSums } from './logistic-site-sums.js';
  */
 export const LOGISTIC_PIVOT_TOLERANCE = 1e-11;
 
-/** What the fit keeps from the evaluation at the final β. */
+/** Values kept from the evaluation at the final β. */
 export interface LogisticFinalEvaluation {
   beta: number[];
   deviance: number;
@@ -108,8 +108,13 @@ export function logisticNewtonStep(
 
   if (state.nextBeta !== null && state.previousDeviance !== null) {
     const change = Math.abs(summed.deviance - state.previousDeviance) / (Math.abs(summed.deviance) + 0.1);
-    const status = change < state.tolerance ? 'converged' : state.iterations >= state.maxIterations ? 'max_iterations' : null;
-    if (status !== null) {
+    let status: LogisticNewtonState['status'] = 'running';
+    if (change < state.tolerance) {
+      status = 'converged';
+    } else if (state.iterations >= state.maxIterations) {
+      status = 'max_iterations';
+    }
+    if (status !== 'running') {
       next.status = status;
       next.final = {
         beta: [...state.nextBeta],

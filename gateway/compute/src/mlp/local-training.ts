@@ -47,9 +47,9 @@ export interface LocalTrainingResult {
 }
 
 /**
- * Runs `epochs` local epochs of mini-batch training from `weights`: each epoch visits the rows in
- * an order shuffled by a generator seeded with `seed`, and runs the train-step graph once per
- * batch (the last batch of an epoch may be smaller). With FedProx (μ > 0) the proximal term pulls
+ * Runs `epochs` local epochs of mini-batch training from `weights`. Each epoch visits the rows in
+ * an order shuffled by a generator seeded with `seed` and runs the train-step graph once per batch
+ * (the last batch of an epoch may be smaller). With FedProx (μ > 0) the proximal term pulls
  * towards the weights the round started from. Adam moments start at zero every call, because the
  * local optimiser state is not shared between rounds.
  */
@@ -141,7 +141,7 @@ export async function trainLocalEpochs(options: {
       }
 
       const result = await runGraph(options.graph, feeds);
-      const loss = readFloat(result, names.loss)[0] as number;
+      const loss = readFloat(result, names.loss, 'trainLocalEpochs')[0] as number;
       if (!Number.isFinite(loss)) {
         throw new Error(`trainLocalEpochs: the loss became ${loss} at step ${steps}; lower the learning rate`);
       }
@@ -152,10 +152,10 @@ export async function trainLocalEpochs(options: {
       const nextM: Record<string, FloatArray> = {};
       const nextV: Record<string, FloatArray> = {};
       for (const { name } of shapes) {
-        next[name] = readFloat(result, names.updated(name));
+        next[name] = readFloat(result, names.updated(name), 'trainLocalEpochs');
         if (config.optimizer === 'adam') {
-          nextM[name] = readFloat(result, names.updatedAdamM(name));
-          nextV[name] = readFloat(result, names.updatedAdamV(name));
+          nextM[name] = readFloat(result, names.updatedAdamM(name), 'trainLocalEpochs');
+          nextV[name] = readFloat(result, names.updatedAdamV(name), 'trainLocalEpochs');
         }
       }
       current = next;
@@ -195,7 +195,7 @@ export async function predictProbabilities(options: {
     feeds[name] = { dtype: config.dtype, dims: shape, data: (options.weights[name] as NamedTensor).data as FloatArray };
   }
   const result = await runGraph(options.graph, feeds, [PREDICT_GRAPH.probability]);
-  return Float64Array.from(readFloat(result, PREDICT_GRAPH.probability));
+  return Float64Array.from(readFloat(result, PREDICT_GRAPH.probability, 'predictProbabilities'));
 }
 
 function checkDataLayout(config: NetworkConfig, data: { layout: readonly string[] }, what: string): void {
@@ -223,10 +223,10 @@ function checkWeights(config: NetworkConfig, weights: TensorMap, what: string): 
   }
 }
 
-function readFloat(result: Record<string, TensorValue>, name: string): FloatArray {
+function readFloat(result: Record<string, TensorValue>, name: string, what: string): FloatArray {
   const tensor = result[name];
   if (tensor === undefined || !(tensor.data instanceof Float32Array || tensor.data instanceof Float64Array)) {
-    throw new Error(`the graph returned no floating-point output "${name}"; recompile it from the same config`);
+    throw new Error(`${what}: the graph returned no floating-point output "${name}"; recompile it from the same config`);
   }
   return tensor.data;
 }
