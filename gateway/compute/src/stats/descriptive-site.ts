@@ -3,8 +3,8 @@ import type { ColumnarTable, TableColumn } from '../spec/index.js';
 import { descriptiveOutputs, descriptivePlanSchema, type DescriptivePlan, type DescriptivePlanInput } from './descriptive-plan.js';
 import { finishSiteGraph, int64Vector, runSummingGraphInChunks, type CompiledSiteGraph, type SiteTensors } from './site-graph.js';
 
-/** Elements of the largest rows × cells comparison matrix per run (32 MiB of bools). */
-const CHUNK_ELEMENTS = 1 << 25;
+/** Elements of the largest rows × cells comparison matrix per run: 32 MiB once cast to float64. */
+const CHUNK_ELEMENTS = 1 << 22;
 
 const ONNX_DOUBLE = 11;
 

@@ -23,8 +23,8 @@ export const KM_CENSORED_OUTPUT = 'km/censored';
 /** Largest grid accepted in binned mode; a finer grid is close to exact mode and costs n × grid memory. */
 export const MAX_TIME_GRID_POINTS = 100_000;
 
-/** Elements of the n × grid comparison matrix per run in binned mode (32 MiB of bools). */
-const BINNED_CHUNK_ELEMENTS = 1 << 25;
+/** Elements of the n × grid comparison matrix per run in binned mode: 32 MiB once cast to int64. */
+const BINNED_CHUNK_ELEMENTS = 1 << 22;
 
 export interface KaplanMeierSiteOptions {
   /**
