@@ -79,6 +79,18 @@ describe('local blob routes', () => {
     expect(Buffer.from(await getResponse.arrayBuffer()).equals(body)).toBe(true);
   });
 
+  it('returns the size for HEAD without a body', async () => {
+    const key = 'org_x/head.bin';
+    await store.put(key, randomBytes(321));
+    const get = await store.presignGet(key, { expiresInSeconds: 60 });
+
+    const response = await app.request(get.url, { method: 'HEAD' });
+
+    expect(response.status, await describeResponse(response)).toBe(200);
+    expect(response.headers.get('content-length')).toBe('321');
+    expect((await response.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it('streams a chunked PUT body without a declared length', async () => {
     const key = 'org_x/chunked.bin';
     const body = randomBytes(1000);

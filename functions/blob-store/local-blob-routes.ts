@@ -47,7 +47,7 @@ const PROBLEMS = {
 type Problem = (typeof PROBLEMS)[keyof typeof PROBLEMS];
 
 function problemResponse(c: Context, problem: Problem, detail: string, logger?: BlobRouteLogger): Response {
-  // The key names the organization and job, never a patient; the query is left out because it holds the signature.
+  // Keys are built from organization, job and task ids. The query is left out because it contains the signature.
   logger?.warn(
     { method: c.req.method, key: c.req.param('key'), status: problem.status, problemType: problem.type, detail },
     'blob request rejected',
@@ -180,10 +180,15 @@ export function createLocalBlobRoutes(store: FsBlobStore, options: LocalBlobRout
 
     try {
       const blob = await store.openBlobStream(grant.key);
-      return c.body(Readable.toWeb(blob.stream) as ReadableStream<Uint8Array>, 200, {
-        'content-type': blob.contentType,
-        'content-length': String(blob.size),
-      });
+      const headers = { 'content-type': blob.contentType, 'content-length': String(blob.size) };
+
+      // Hono routes HEAD here and drops the body, so close the file instead of leaving it to the garbage collector.
+      if (c.req.method === 'HEAD') {
+        blob.stream.destroy();
+        return c.body(null, 200, headers);
+      }
+
+      return c.body(Readable.toWeb(blob.stream) as ReadableStream<Uint8Array>, 200, headers);
     } catch (error) {
       return storeErrorResponse(c, error, logger);
     }
