@@ -1,4 +1,7 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { requireGateway, requireOperator, requireUser } from '../authorization.js';
+import type { AppEnv } from '../context.js';
 import { problemSchema } from '../errors/problem.js';
 
 /** Security schemes a route may require; the shared security suite reads them from openapi.yaml. */
@@ -22,6 +25,20 @@ const COMMON_ERROR_RESPONSES = {
 } as const;
 
 /**
+ * Checks the kind of credential a route's scheme requires (401 without one, 403 for another kind).
+ * It runs as route middleware, before request validation, so a caller without the right kind of
+ * credential learns nothing about the request shape. Roles are checked later, in the handler.
+ */
+function requireScheme(security: SecurityScheme): MiddlewareHandler<AppEnv> {
+  return async function requireSchemeMiddleware(c, next) {
+    if (security === 'apiKey') requireUser(c);
+    if (security === 'gatewayCredential') requireGateway(c);
+    if (security === 'operatorToken') requireOperator(c);
+    await next();
+  };
+}
+
+/**
  * Builds a route definition with the project's conventions: a stable `operationId`, the security
  * scheme, and the shared problem responses, so each operation file declares only what is its own.
  */
@@ -32,6 +49,7 @@ export function defineRoute<const R extends Omit<RouteConfig, 'security'> & { op
   return createRoute({
     ...rest,
     security: security === 'none' ? [] : [{ [security]: [] }],
+    middleware: [requireScheme(security)],
     responses: { ...COMMON_ERROR_RESPONSES, ...responses },
   } as Omit<R, 'security'> & { security: Array<Record<string, string[]>>; responses: R['responses'] & typeof COMMON_ERROR_RESPONSES });
 }
