@@ -139,11 +139,6 @@ export class ArtifactsStack extends Stack {
       ],
       removalPolicy,
     });
-
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the server access logs, and logging its own access would log each delivery again.',
-    });
   }
 
   /**

@@ -121,16 +121,10 @@ export class DataStack extends Stack {
   }
 
   private addNagSuppressions(protectFromDeletion: boolean): void {
-    Validations.of(this.cluster).acknowledge(
-      {
-        id: 'AwsSolutions-RDS6',
-        reason: 'The functions sign in through the Data API with the Secrets Manager credentials, and IAM database authentication does not apply to Data API calls.',
-      },
-      {
-        id: 'AwsSolutions-RDS11',
-        reason: 'Nothing connects to the PostgreSQL port from outside the isolated subnets, so a non-default port would hide nothing.',
-      },
-    );
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-RDS6',
+      reason: 'The functions sign in through the Data API with the Secrets Manager credentials, and IAM database authentication does not apply to Data API calls.',
+    });
 
     if (!protectFromDeletion) {
       Validations.of(this.cluster).acknowledge({

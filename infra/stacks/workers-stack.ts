@@ -1,6 +1,6 @@
 // Background work: the aggregator consumes one SQS message per submitted result, and the sweep
 // runs every minute to expire task leases and close rounds past their deadline.
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -91,11 +91,6 @@ export class WorkersStack extends Stack {
       description: 'Runs the sweep every minute',
       schedule: Schedule.rate(Duration.minutes(1)),
       targets: [new LambdaFunction(this.sweep.function, { retryAttempts: 0 })],
-    });
-
-    Validations.of(this.aggregationDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the aggregation queue.',
     });
   }
 }
