@@ -1,8 +1,8 @@
 /**
  * Concordance counts of a risk score against right-censored times within one stratum, with the
- * pair rules of R survival's `concordance` (survival 3.5): a pair is comparable when the shorter
- * time is an event, and a censored row at the same time as an event counts as outliving it. A pair
- * is concordant when the row that failed first has the higher score. Counts are additive over
+ * pair rules of R survival's `concordance` (survival 3.5). A pair is comparable when the
+ * shorter time is an event. A censored row at the same time as an event counts as outliving it. A
+ * pair is concordant when the row that failed first has the higher score. Counts are additive over
  * strata, so each site returns its own and the server adds them.
  */
 export interface ConcordanceCounts {
@@ -14,6 +14,14 @@ export interface ConcordanceCounts {
   tiedTime: number;
   /** Pairs of events at the same time with equal scores. */
   tiedTimeAndScore: number;
+  /**
+   * Sums over rows of the row's pair counts, for the standard error. With c, d and t the
+   * concordant, discordant and score-tied comparable pairs a row belongs to: Σ(c − d)²,
+   * Σ(c − d)(c + d + t) and Σ(c + d + t)².
+   */
+  influenceDifferenceSquares: number;
+  influenceCrossProducts: number;
+  influenceTotalSquares: number;
 }
 
 export const ZERO_CONCORDANCE: ConcordanceCounts = {
@@ -22,17 +30,18 @@ export const ZERO_CONCORDANCE: ConcordanceCounts = {
   tiedScore: 0,
   tiedTime: 0,
   tiedTimeAndScore: 0,
+  influenceDifferenceSquares: 0,
+  influenceCrossProducts: 0,
+  influenceTotalSquares: 0,
 };
 
 /** Adds concordance counts field by field. */
 export function addConcordance(a: ConcordanceCounts, b: ConcordanceCounts): ConcordanceCounts {
-  return {
-    concordant: a.concordant + b.concordant,
-    discordant: a.discordant + b.discordant,
-    tiedScore: a.tiedScore + b.tiedScore,
-    tiedTime: a.tiedTime + b.tiedTime,
-    tiedTimeAndScore: a.tiedTimeAndScore + b.tiedTimeAndScore,
-  };
+  const total = { ...ZERO_CONCORDANCE };
+  for (const key of Object.keys(total) as (keyof ConcordanceCounts)[]) {
+    total[key] = a[key] + b[key];
+  }
+  return total;
 }
 
 /** Harrell's C from counts: (concordant + tiedScore / 2) / (concordant + discordant + tiedScore). */
@@ -42,9 +51,71 @@ export function concordanceIndex(counts: ConcordanceCounts): number {
 }
 
 /**
- * Counts pairs in O(n log n): rows are visited by descending time, and a Fenwick tree over score
- * ranks contains the rows already known to outlive the current time. Scores tie only when exactly
- * equal.
+ * Standard error of the concordance as R survival's `concordancefit` computes it: the
+ * infinitesimal jackknife variance of Somers' d, Σ_rows dfbeta², divided by 4. Each row's dfbeta
+ * is (c − d)/N − (D/N)(c + d + t), with N comparable pairs and D = (C − Disc)/N over all strata, so
+ * the variance expands into the three additive influence sums.
+ */
+export function concordanceStandardError(counts: ConcordanceCounts): number {
+  const pairs = counts.concordant + counts.discordant + counts.tiedScore;
+  if (pairs === 0) {
+    return Number.NaN;
+  }
+  const somersD = (counts.concordant - counts.discordant) / pairs;
+  const variance =
+    (counts.influenceDifferenceSquares -
+      2 * somersD * counts.influenceCrossProducts +
+      somersD * somersD * counts.influenceTotalSquares) /
+    (pairs * pairs);
+  return Math.sqrt(Math.max(variance, 0) / 4);
+}
+
+/** A Fenwick tree counting rows by 1-based score rank. */
+function createRankCounter(size: number) {
+  const tree = new Float64Array(size + 1);
+  let total = 0;
+  const countUpTo = (position: number): number => {
+    let sum = 0;
+    for (let i = position; i > 0; i -= i & -i) {
+      sum += tree[i] as number;
+    }
+    return sum;
+  };
+  return {
+    add(position: number): void {
+      total += 1;
+      for (let i = position; i <= size; i += i & -i) {
+        tree[i] = (tree[i] as number) + 1;
+      }
+    },
+    /** Rows with a rank below, equal to and above `position`. */
+    split(position: number): { below: number; equal: number; above: number } {
+      const below = countUpTo(position - 1);
+      const equal = countUpTo(position) - below;
+      return { below, equal, above: total - below - equal };
+    },
+  };
+}
+
+/** Splits row indices into groups of equal time, in the order of `order`. */
+function tieGroups(order: number[], time: ArrayLike<number>): number[][] {
+  const groups: number[][] = [];
+  for (const row of order) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && time[last[0] as number] === time[row]) {
+      last.push(row);
+    } else {
+      groups.push([row]);
+    }
+  }
+  return groups;
+}
+
+/**
+ * Counts pairs in O(n log n) with two passes over tie groups and Fenwick trees over score ranks.
+ * The descending pass counts, for each event, the rows that outlive it. The ascending pass counts,
+ * for each row, the earlier events it outlives, which gives every row's own pair counts for the
+ * influence sums. Scores tie only when exactly equal.
  */
 export function countConcordance(
   time: ArrayLike<number>,
@@ -58,66 +129,46 @@ export function countConcordance(
     );
   }
 
-  // Dense ranks of the scores, 1-based for the Fenwick tree.
-  const byScore = Array.from({ length: n }, (_, index) => index).sort(
-    (a, b) => (score[a] as number) - (score[b] as number),
-  );
+  // Dense 1-based ranks of the scores.
+  const byScore = Array.from({ length: n }, (_, index) => index).sort((a, b) => (score[a] as number) - (score[b] as number));
   const rank = new Int32Array(n);
   let distinct = 0;
-  for (let k = 0; k < n; k += 1) {
-    const row = byScore[k] as number;
+  for (const [k, row] of byScore.entries()) {
     if (k === 0 || (score[row] as number) !== (score[byScore[k - 1] as number] as number)) {
       distinct += 1;
     }
     rank[row] = distinct;
   }
-  const tree = new Float64Array(distinct + 1);
-  const add = (position: number): void => {
-    for (let i = position; i <= distinct; i += i & -i) {
-      tree[i] = (tree[i] as number) + 1;
-    }
-  };
-  const countUpTo = (position: number): number => {
-    let total = 0;
-    for (let i = position; i > 0; i -= i & -i) {
-      total += tree[i] as number;
-    }
-    return total;
-  };
 
-  const byTime = Array.from({ length: n }, (_, index) => index).sort(
-    (a, b) => (time[b] as number) - (time[a] as number),
-  );
+  const ascending = Array.from({ length: n }, (_, index) => index).sort((a, b) => (time[a] as number) - (time[b] as number));
+  const groups = tieGroups(ascending, time);
+  const concordant = new Float64Array(n);
+  const discordant = new Float64Array(n);
+  const tied = new Float64Array(n);
   const counts = { ...ZERO_CONCORDANCE };
-  let inTree = 0;
-  let start = 0;
-  while (start < n) {
-    let next = start + 1;
-    const groupTime = time[byTime[start] as number] as number;
-    while (next < n && time[byTime[next] as number] === groupTime) {
-      next += 1;
-    }
-    const group = byTime.slice(start, next);
-    const events = group.filter((row) => event[row] === 1);
 
-    // Censored rows at this time outlive the events at this time.
+  // Descending time: each event against the rows that outlive it (censored rows at its own time
+  // included). The event failed first, so a lower score on the other row is concordant.
+  const outliving = createRankCounter(distinct);
+  for (let g = groups.length - 1; g >= 0; g -= 1) {
+    const group = groups[g] as number[];
+    const events = group.filter((row) => event[row] === 1);
     for (const row of group) {
       if (event[row] !== 1) {
-        add(rank[row] as number);
-        inTree += 1;
+        outliving.add(rank[row] as number);
       }
     }
-
     for (const row of events) {
-      const below = countUpTo((rank[row] as number) - 1);
-      const equal = countUpTo(rank[row] as number) - below;
+      const { below, equal, above } = outliving.split(rank[row] as number);
+      concordant[row] = below;
+      tied[row] = equal;
+      discordant[row] = above;
       counts.concordant += below;
       counts.tiedScore += equal;
-      counts.discordant += inTree - below - equal;
+      counts.discordant += above;
     }
 
     // Pairs of events at the same time, split by whether their scores tie.
-    const eventPairs = (events.length * (events.length - 1)) / 2;
     const sameScore = new Map<number, number>();
     for (const row of events) {
       sameScore.set(rank[row] as number, (sameScore.get(rank[row] as number) ?? 0) + 1);
@@ -127,13 +178,37 @@ export function countConcordance(
       tiedBoth += (count * (count - 1)) / 2;
     }
     counts.tiedTimeAndScore += tiedBoth;
-    counts.tiedTime += eventPairs - tiedBoth;
+    counts.tiedTime += (events.length * (events.length - 1)) / 2 - tiedBoth;
 
     for (const row of events) {
-      add(rank[row] as number);
-      inTree += 1;
+      outliving.add(rank[row] as number);
     }
-    start = next;
+  }
+
+  // Ascending time: each row against the earlier events it outlives. A censored row also outlives
+  // the events at its own time. The event failed first, so its higher score is concordant.
+  const earlierEvents = createRankCounter(distinct);
+  for (const group of groups) {
+    const events = group.filter((row) => event[row] === 1);
+    const addAsLater = (row: number): void => {
+      const { below, equal, above } = earlierEvents.split(rank[row] as number);
+      concordant[row] = (concordant[row] as number) + above;
+      discordant[row] = (discordant[row] as number) + below;
+      tied[row] = (tied[row] as number) + equal;
+    };
+    events.forEach(addAsLater);
+    for (const row of events) {
+      earlierEvents.add(rank[row] as number);
+    }
+    group.filter((row) => event[row] !== 1).forEach(addAsLater);
+  }
+
+  for (let row = 0; row < n; row += 1) {
+    const difference = (concordant[row] as number) - (discordant[row] as number);
+    const total = (concordant[row] as number) + (discordant[row] as number) + (tied[row] as number);
+    counts.influenceDifferenceSquares += difference * difference;
+    counts.influenceCrossProducts += difference * total;
+    counts.influenceTotalSquares += total * total;
   }
   return counts;
 }

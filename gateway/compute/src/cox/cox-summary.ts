@@ -1,4 +1,4 @@
-import { concordanceIndex, type ConcordanceCounts } from './concordance.js';
+import { concordanceIndex, concordanceStandardError, type ConcordanceCounts } from './concordance.js';
 import { waldStatistic, type CoxNewtonState } from './cox-newton.js';
 import type { CoxTies } from './cox-site-graph.js';
 import { chiSquareUpperTail, NORMAL_QUANTILE_975, normalTwoSidedP } from './distributions.js';
@@ -37,6 +37,8 @@ export interface CoxReport {
   iterations: number;
   converged: boolean;
   concordance: number;
+  /** R survival's standard error of the concordance (infinitesimal jackknife). */
+  concordanceStandardError: number;
   concordanceCounts: ConcordanceCounts;
 }
 
@@ -84,6 +86,7 @@ export function summarizeCox(state: CoxNewtonState): CoxReport {
     iterations: state.iterations,
     converged: state.status === 'converged',
     concordance: concordanceIndex(final.concordance),
+    concordanceStandardError: concordanceStandardError(final.concordance),
     concordanceCounts: { ...final.concordance },
   };
 }

@@ -19,6 +19,7 @@ import {
   type CoxSiteData,
   type CoxTies,
   type SurvivalRows,
+  ZERO_CONCORDANCE,
 } from './index.js';
 
 const DATA = '/work/shared/data';
@@ -90,6 +91,7 @@ interface ReferenceFit {
   df: number;
   iterations: number;
   concordance: number;
+  concordance_se: number;
   concordance_counts: { concordant: number; discordant: number; 'tied.x': number; 'tied.y': number; 'tied.xy': number };
   control: { eps: number; toler_chol: number; iter_max: number };
 }
@@ -133,6 +135,7 @@ function expectMatchesR(report: CoxReport, reference: ReferenceFit): void {
   expect(report.concordanceCounts.tiedTime).toBe(reference.concordance_counts['tied.y']);
   expect(report.concordanceCounts.tiedTimeAndScore).toBe(reference.concordance_counts['tied.xy']);
   expectRelative(report.concordance, reference.concordance, 1e-12, 'concordance');
+  expectRelative(report.concordanceStandardError, reference.concordance_se, 1e-9, 'concordance SE');
 }
 
 describe('federated Cox fit on GBSG2', () => {
@@ -413,23 +416,39 @@ describe('countConcordance', () => {
     const event = Array.from({ length: n }, () => (uniform() < 0.6 ? 1 : 0));
     const score = Array.from({ length: n }, () => Math.floor(uniform() * 6));
     const expected = { concordant: 0, discordant: 0, tiedScore: 0, tiedTime: 0, tiedTimeAndScore: 0 };
+    // Each row's own counts of concordant, discordant and score-tied pairs.
+    const perRow = Array.from({ length: n }, () => [0, 0, 0]);
     for (let i = 0; i < n; i += 1) {
       if (event[i] !== 1) continue;
       for (let j = 0; j < n; j += 1) {
         if (j === i) continue;
         const outlives = (time[j] as number) > (time[i] as number) || (time[j] === time[i] && event[j] === 0);
         if (outlives) {
-          if ((score[i] as number) > (score[j] as number)) expected.concordant += 1;
-          else if ((score[i] as number) < (score[j] as number)) expected.discordant += 1;
-          else expected.tiedScore += 1;
+          // 0: concordant, 1: discordant, 2: tied score.
+          let kind = 2;
+          if ((score[i] as number) > (score[j] as number)) kind = 0;
+          if ((score[i] as number) < (score[j] as number)) kind = 1;
+          if (kind === 0) expected.concordant += 1;
+          if (kind === 1) expected.discordant += 1;
+          if (kind === 2) expected.tiedScore += 1;
+          (perRow[i] as number[])[kind] = ((perRow[i] as number[])[kind] as number) + 1;
+          (perRow[j] as number[])[kind] = ((perRow[j] as number[])[kind] as number) + 1;
         } else if (time[j] === time[i] && event[j] === 1 && j > i) {
           if (score[i] === score[j]) expected.tiedTimeAndScore += 1;
           else expected.tiedTime += 1;
         }
       }
     }
+    const sum = (term: (row: number[]) => number) => perRow.reduce((total, row) => total + term(row), 0);
 
-    expect(countConcordance(time, event, score)).toEqual(expected);
+    const counts = countConcordance(time, event, score);
+
+    expect(counts).toEqual({
+      ...expected,
+      influenceDifferenceSquares: sum(([c, d]) => ((c as number) - (d as number)) ** 2),
+      influenceCrossProducts: sum(([c, d, t]) => ((c as number) - (d as number)) * ((c as number) + (d as number) + (t as number))),
+      influenceTotalSquares: sum(([c, d, t]) => ((c as number) + (d as number) + (t as number)) ** 2),
+    });
   });
 });
 
@@ -446,7 +465,7 @@ describe('coxNewtonStep', () => {
       ],
       n: 10,
       nEvents: 5,
-      concordance: { concordant: 0, discordant: 0, tiedScore: 0, tiedTime: 0, tiedTimeAndScore: 0 },
+      concordance: { ...ZERO_CONCORDANCE },
     };
 
     expect(() => coxNewtonStep(state, sums)).toThrow(/sums are for covariates b, a/);
@@ -490,7 +509,7 @@ describe('coxNewtonStep iteration control', () => {
     information: [[2]],
     n: 20,
     nEvents: 8,
-    concordance: { concordant: 1, discordant: 0, tiedScore: 0, tiedTime: 0, tiedTimeAndScore: 0 },
+    concordance: { ...ZERO_CONCORDANCE, concordant: 1 },
   });
 
   it('halves the step when the log-likelihood decreases', () => {
