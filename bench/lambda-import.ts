@@ -119,11 +119,11 @@ Script: \`npx tsx bench/lambda-import.ts [--handler api] [--samples 20]\`.
 
 The handler is bundled with the options the CDK stacks use (\`infra/bundling.ts\`: minified ESM,
 AWS SDK and local database drivers left external), then imported once per sample in a fresh
-\`node\` process, with the environment the stacks set. The time runs from \`import()\` to the
-resolved module, so Node.js start-up is excluded, and so are what Lambda adds (downloading and
-unpacking the code, starting the runtime). It is a proxy for the part of a cold start that the
-code controls, measured on the machine below rather than on Lambda's arm64 hosts. The load
-average shows whether other work shared the machine during the run.
+\`node\` process, with the variables the stacks set (placeholder values). The time runs from
+\`import()\` to the resolved module. It leaves out Node.js start-up and what Lambda adds
+(downloading and unpacking the code, starting the runtime). It is a proxy for the part of a cold
+start that the code controls, measured on the machine below rather than on Lambda's arm64 hosts.
+The load average shows whether other work shared the machine during the run.
 
 | date | handler | bundle (KiB) | samples | median (ms) | p90 (ms) | machine | 1-min load average |
 | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |
