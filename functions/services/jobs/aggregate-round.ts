@@ -17,6 +17,8 @@ export const SCHEDULER_ACTOR: AuditActor = { type: 'system', id: 'scheduler' };
 
 export type AggregationOutcome =
   | { outcome: 'not_ready'; submitted: number; quorum: number }
+  /** The quorum is in, but the caller asked only to detect it (`detectOnly`); nothing changed. */
+  | { outcome: 'ready'; submitted: number; quorum: number }
   /** The round was no longer open (or the job no longer live): another trigger got there first. */
   | { outcome: 'not_open'; state: string }
   | { outcome: 'completed'; round: number; jobState: JobRow['state']; nextRound: number | null }
@@ -45,8 +47,8 @@ interface AcceptedResult {
  *    attempt: the new server state, metrics, results, a model version, and the next round (or the
  *    job's end). A run that lost the round to a takeover writes nothing.
  */
-export async function aggregateRoundIfReady(deps: SchedulerDependencies, roundId: string): Promise<AggregationOutcome> {
-  const started = await startAggregation(deps, roundId);
+export async function aggregateRoundIfReady(deps: SchedulerDependencies, roundId: string, options: AggregateOptions = {}): Promise<AggregationOutcome> {
+  const started = await startAggregation(deps, roundId, options);
   if (started.outcome !== 'started') return started.result;
   return runAggregation(deps, started.round);
 }
@@ -83,9 +85,18 @@ export async function resumeStuckAggregation(deps: SchedulerDependencies, roundI
   return runAggregation(deps, round);
 }
 
+export interface AggregateOptions {
+  /**
+   * Only detect a ready round (outcome `ready`) instead of aggregating it. A round that can no
+   * longer meet its quorum is still failed, which needs only the database. The sweep uses this
+   * when a queue is configured, so the aggregation itself runs in the aggregation worker.
+   */
+  detectOnly?: boolean;
+}
+
 type StartResult = { outcome: 'started'; round: RoundRow } | { outcome: 'done'; result: AggregationOutcome };
 
-async function startAggregation(deps: SchedulerDependencies, roundId: string): Promise<StartResult> {
+async function startAggregation(deps: SchedulerDependencies, roundId: string, options: AggregateOptions): Promise<StartResult> {
   const [peek] = await deps.db.select({ jobId: rounds.jobId }).from(rounds).where(eq(rounds.id, roundId));
   if (!peek) throw new Error(`round ${roundId} does not exist`);
 
@@ -102,6 +113,7 @@ async function startAggregation(deps: SchedulerDependencies, roundId: string): P
     const submitted = counts.get('submitted') ?? 0;
     const inFlight = (counts.get('pending') ?? 0) + (counts.get('leased') ?? 0);
 
+    if (submitted >= round.quorum && options.detectOnly) return { outcome: 'done', result: { outcome: 'ready', submitted, quorum: round.quorum } };
     if (submitted >= round.quorum) {
       const [aggregating] = await tx
         .update(rounds)

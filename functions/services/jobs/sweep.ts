@@ -27,6 +27,8 @@ export interface SweepReport {
  * more attempt, or fails after `maxAttempts`), then look at every open round (aggregate it when
  * the quorum is in, fail it at its deadline without the quorum), then rerun aggregations that have
  * been stuck for `STUCK_AGGREGATION_SECONDS`. Every step is its own transaction and safe to repeat.
+ * With an aggregation trigger configured (the queue on AWS), ready and stuck rounds are sent to
+ * the aggregation worker instead of being aggregated here.
  */
 export async function sweep(deps: SchedulerDependencies): Promise<SweepReport> {
   const report: SweepReport = { leasesReturned: 0, tasksFailed: 0, roundsChecked: 0, aggregationsResumed: 0, outcomes: [] };
@@ -36,24 +38,32 @@ export async function sweep(deps: SchedulerDependencies): Promise<SweepReport> {
   report.tasksFailed = expired.failed;
 
   const openRounds = await deps.db
-    .select({ id: rounds.id })
+    .select({ id: rounds.id, jobId: rounds.jobId, organizationId: rounds.organizationId })
     .from(rounds)
     .innerJoin(jobs, eq(jobs.id, rounds.jobId))
     .where(and(eq(rounds.state, 'open'), inArray(jobs.state, ['queued', 'running'])))
     .orderBy(asc(rounds.deadlineAt))
     .limit(SWEEP_BATCH_SIZE);
+  const detectOnly = deps.aggregationTrigger !== undefined;
   for (const round of openRounds) {
     report.roundsChecked += 1;
-    report.outcomes.push(await runLogged(deps, round.id, () => aggregateRoundIfReady(deps, round.id)));
+    const outcome = await runLogged(deps, round.id, () => aggregateRoundIfReady(deps, round.id, { detectOnly }));
+    if (outcome.outcome === 'ready') await notifyTrigger(deps, round);
+    report.outcomes.push(outcome);
   }
 
   const stuckBefore = new Date(deps.now().getTime() - STUCK_AGGREGATION_SECONDS * 1000);
   const stuck = await deps.db
-    .select({ id: rounds.id })
+    .select({ id: rounds.id, jobId: rounds.jobId, organizationId: rounds.organizationId })
     .from(rounds)
     .where(and(eq(rounds.state, 'aggregating'), lte(rounds.aggregationStartedAt, stuckBefore)))
     .limit(SWEEP_BATCH_SIZE);
   for (const round of stuck) {
+    if (detectOnly) {
+      await notifyTrigger(deps, round);
+      report.aggregationsResumed += 1;
+      continue;
+    }
     const outcome = await runLogged(deps, round.id, () => resumeStuckAggregation(deps, round.id, stuckBefore));
     if (outcome) {
       report.aggregationsResumed += 1;
@@ -62,6 +72,15 @@ export async function sweep(deps: SchedulerDependencies): Promise<SweepReport> {
   }
 
   return report;
+}
+
+/** Hands a round to the aggregation worker; a failed send is logged and retried by the next sweep. */
+async function notifyTrigger(deps: SchedulerDependencies, round: { id: string; jobId: string; organizationId: string }): Promise<void> {
+  try {
+    await deps.aggregationTrigger?.notifyResultSubmitted({ jobId: round.jobId, roundId: round.id, organizationId: round.organizationId });
+  } catch (error) {
+    deps.logger.error({ err: error, roundId: round.id, jobId: round.jobId }, 'could not queue the round for aggregation; the next sweep retries');
+  }
 }
 
 /** Runs one round's step; an error is logged and the sweep goes on with the other rounds. */
