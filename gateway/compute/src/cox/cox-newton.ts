@@ -28,6 +28,8 @@ export function coxOptionsFromSpec(spec: ModelSpec): CoxNewtonOptions {
 export interface CoxFinalEvaluation {
   beta: number[];
   loglik: number;
+  /** Score U at the final β, for R's check of coefficients that may be infinite. */
+  score: number[];
   information: number[][];
   /** Inverse information; zero rows and columns for coefficients that are not estimable. */
   variance: number[][];
@@ -168,6 +170,7 @@ function finish(
   state.final = {
     beta: [...state.nextBeta],
     loglik: summed.loglik,
+    score: [...summed.score],
     information: summed.information.map((row) => [...row]),
     variance: invertWithFactor(factor),
     droppedIndices: [...factor.droppedIndices],

@@ -36,6 +36,12 @@ export interface CoxReport {
   scoreTest: ChiSquareTest;
   iterations: number;
   converged: boolean;
+  /**
+   * Covariates whose coefficient may be infinite (monotone likelihood), by R coxph's rule: the
+   * last Newton step |I⁻¹U| exceeds both the tolerance and √tolerance·|β|. R warns
+   * "Loglik converged before variable …; coefficient may be infinite" for them.
+   */
+  possiblyInfinite: string[];
   concordance: number;
   /** R survival's standard error of the concordance (infinitesimal jackknife). */
   concordanceStandardError: number;
@@ -85,8 +91,25 @@ export function summarizeCox(state: CoxNewtonState): CoxReport {
     scoreTest: chiSquare(state.scoreTest),
     iterations: state.iterations,
     converged: state.status === 'converged',
+    possiblyInfinite: possiblyInfiniteCoefficients(state),
     concordance: concordanceIndex(final.concordance),
     concordanceStandardError: concordanceStandardError(final.concordance),
     concordanceCounts: { ...final.concordance },
   };
+}
+
+function possiblyInfiniteCoefficients(state: CoxNewtonState): string[] {
+  const final = state.final;
+  if (final === null || state.maxIterations <= 1) {
+    return [];
+  }
+  const relativeTolerance = Math.sqrt(state.tolerance);
+  return state.layout.filter((_, j) => {
+    let step = 0;
+    for (const [k, score] of final.score.entries()) {
+      step += score * ((final.variance[k] as number[])[j] as number);
+    }
+    const size = Math.abs(step);
+    return size > state.tolerance && size > relativeTolerance * Math.abs(final.beta[j] as number);
+  });
 }

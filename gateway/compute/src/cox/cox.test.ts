@@ -570,3 +570,36 @@ describe('coxNewtonStep iteration control', () => {
     expect(() => coxNewtonStep(state, summed)).toThrow(message);
   });
 });
+
+describe('possibly infinite coefficients', () => {
+  it('flags a covariate that separates events as R does', async () => {
+    // Every row with marker = 1 fails before any row with marker = 0: the partial likelihood
+    // keeps rising as the marker's coefficient grows.
+    const layout = ['marker', 'noise'];
+    const n = 40;
+    const x = new Float64Array(n * 2);
+    const time = new Float64Array(n);
+    const event = new Float64Array(n);
+    const uniform = seededUniform(13);
+    for (let i = 0; i < n; i += 1) {
+      x[i * 2] = i < 20 ? 1 : 0;
+      x[i * 2 + 1] = 2 * uniform() - 1;
+      time[i] = i + 1;
+      event[i] = i % 4 === 3 ? 0 : 1;
+    }
+    const data = prepareCoxSiteData({ layout, n, x, time, event }, layout);
+
+    const { report } = await fitFederated([data], layout, 'efron', { tolerance: 1e-9, maxIterations: 30 });
+
+    expect(report.possiblyInfinite).toEqual(['marker']);
+  });
+
+  it('flags nothing on the GBSG2 fit', async () => {
+    const layout = readReference('gbsg2_cox.json').covariates;
+    const pooled = prepareCoxSiteData(survivalRows(readCsv(`${DATA}/gbsg2_design.csv`)), layout);
+
+    const { report } = await fitFederated([pooled], layout, 'breslow', { tolerance: 1e-9, maxIterations: 20 });
+
+    expect(report.possiblyInfinite).toEqual([]);
+  });
+});
