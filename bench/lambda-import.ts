@@ -6,7 +6,7 @@
 // The handler is bundled with the options the CDK stacks use (infra/bundling.ts), and the
 // figures are recorded in docs/benchmarks.md with the machine they ran on.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +16,7 @@ import { build } from 'esbuild';
 
 import { PROJECT_ROOT, esbuildOptionsFor } from '../infra/bundling.js';
 import { HANDLER_ENTRIES, handlerEntryPath, type HandlerName } from '../infra/handlers.js';
+import { insertSectionRow } from './benchmarks-page.js';
 
 const BENCHMARKS_PAGE = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
 const SECTION_HEADING = '## Lambda handler import time';
@@ -131,25 +132,11 @@ The load average shows whether other work shared the machine during the run.
 
 /** Adds a row to this benchmark's table, creating the section (and the page) when missing. */
 function recordRow(row: string): void {
-  let page: string;
-  try {
-    page = readFileSync(BENCHMARKS_PAGE, 'utf8');
-  } catch {
-    page = '# Benchmarks\n\nMeasured numbers for Onsite, each with the script and the machine behind it.\n';
-  }
+  const page = existsSync(BENCHMARKS_PAGE)
+    ? readFileSync(BENCHMARKS_PAGE, 'utf8')
+    : '# Benchmarks\n\nMeasured numbers for Onsite, each with the script and the machine behind it.\n';
 
-  const sectionStart = page.indexOf(SECTION_HEADING);
-  if (sectionStart === -1) {
-    writeFileSync(BENCHMARKS_PAGE, `${page.trimEnd()}\n\n${SECTION_INTRO}${row}\n`);
-    return;
-  }
-
-  // The table ends the section: insert the row before the next section, or at the end.
-  const nextSection = page.indexOf('\n## ', sectionStart + SECTION_HEADING.length);
-  const sectionEnd = nextSection === -1 ? page.length : nextSection;
-  const before = page.slice(0, sectionEnd).trimEnd();
-  const after = page.slice(sectionEnd);
-  writeFileSync(BENCHMARKS_PAGE, `${before}\n${row}\n${after.startsWith('\n') ? after : `\n${after}`}`.trimEnd() + '\n');
+  writeFileSync(BENCHMARKS_PAGE, insertSectionRow(page, SECTION_HEADING, SECTION_INTRO, row));
 }
 
 async function main(): Promise<void> {
