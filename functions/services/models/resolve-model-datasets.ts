@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../../db/client.js';
-import { datasetLinks, datasets, DATASET_LINK_STATES } from '../../../db/schema/index.js';
+import { datasetLinks, datasets } from '../../../db/schema/index.js';
 import { ApiError, type FieldError } from '../../api/errors/api-error.js';
+import type { DatasetLinkRow } from '../dataset-links/request-dataset-link.js';
 import type { DatasetRow } from '../datasets/register-dataset.js';
 
 /**
@@ -9,7 +10,7 @@ import type { DatasetRow } from '../datasets/register-dataset.js';
  * scientist can write the spec while the data officer reviews the link; both approvals are still
  * needed before a job runs.
  */
-export const MODEL_LINK_STATES = ['requested', 'approved'] as const satisfies ReadonlyArray<(typeof DATASET_LINK_STATES)[number]>;
+export const MODEL_LINK_STATES = ['requested', 'approved'] as const satisfies ReadonlyArray<DatasetLinkRow['state']>;
 
 /**
  * Datasets a new model is validated against and later runs on: those of the given links, or of

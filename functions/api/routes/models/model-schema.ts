@@ -16,9 +16,16 @@ export const specSha256Schema = z
   .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hexadecimal characters')
   .openapi({ description: "SHA-256 of the spec's canonical JSON, defaults included.", example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' });
 
-/** The declarative spec, published once as a component so clients get one typed union. */
-export const modelSpecApiSchema = modelSpecSchema.openapi('ModelSpec', {
-  description: 'Declarative model: family, features taken from dataset columns by name, outcome and hyperparameters. Omitted fields take their defaults, and the stored spec has them filled in.',
+/**
+ * The declarative spec, published once as the `ModelSpec` component so clients get one typed
+ * union. It carries zod's own `.meta()` instead of `.openapi()`: zod 4 copies prototype methods
+ * onto a schema when it is built, and `@onsite/compute` may build its schemas before
+ * `@hono/zod-openapi` adds `.openapi()`; zod-to-openapi reads the `id` as the component name.
+ */
+export const modelSpecApiSchema = modelSpecSchema.meta({
+  id: 'ModelSpec',
+  description:
+    'Declarative model: family, features taken from dataset columns by name, outcome and hyperparameters. Omitted fields take their defaults, and the stored spec has them filled in.',
 });
 
 export const modelApprovalSchema = z

@@ -491,6 +491,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's models with their approval state (any project member) */
+        get: operations["models.list"];
+        put?: never;
+        /** Define a model, checked against the schemas of the project's linked datasets (owner, admin or data scientist of a member) */
+        post: operations["models.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{modelId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a model: its spec, SHA-256, datasets and which dataset owners approved the current spec (any project member) */
+        get: operations["models.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename a model or replace its spec (owner, admin or data scientist of the model's organization); a new spec needs new approvals */
+        patch: operations["models.update"];
+        trace?: never;
+    };
+    "/v1/models/{modelId}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve the model's current spec for your datasets (data officer or admin of an organization owning one of its datasets)
+         * @description Returns 409 when `specSha256` is not the current spec SHA-256 (the spec changed after you read it) or when your organization already approved it.
+         */
+        post: operations["models.approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{modelId}/approvals/{modelApprovalId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an approval (data officer or admin of the approving organization); new jobs can no longer use its data with this spec */
+        post: operations["models.revokeApproval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{modelId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a model's versions, newest first (any project member) */
+        get: operations["models.listVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{modelId}/versions/{modelVersionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a model version with presigned download URLs for its artifacts, its lineage and metrics (any project member) */
+        get: operations["models.getVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{projectId}/jobs": {
         parameters: {
             query?: never;
@@ -1140,6 +1247,520 @@ export interface components {
             /** @description Cursor of the next page, or null on the last page. */
             nextCursor: string | null;
         };
+        Model: {
+            /** @example mdl_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            id: string;
+            /** @example prj_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            projectId: string;
+            /**
+             * @description The project member that created the model and may change it.
+             * @example org_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+             */
+            organizationId: string;
+            name: string;
+            /** @example cox_ph */
+            family: string;
+            spec: components["schemas"]["ModelSpec"];
+            /**
+             * @description SHA-256 of the spec's canonical JSON, defaults included.
+             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+             */
+            specSha256: string;
+            /** @description Datasets the spec was checked against and runs on. */
+            datasetIds: string[];
+            /** @description Every approval given, newest first, revoked ones and those of older specs included. */
+            approvals: components["schemas"]["ModelApproval"][];
+            /** @description Each organization owning one of the datasets, whose approval of the current spec a job needs. */
+            datasetOwners: {
+                /** @example org_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+                organizationId: string;
+                datasetIds: string[];
+                /** @description True when this organization approved the current spec SHA-256. */
+                approved: boolean;
+            }[];
+            /** @description True when every dataset-owning organization approved the current spec SHA-256. */
+            approvedForAllDatasets: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        /** @description Declarative model: family, features taken from dataset columns by name, outcome and hyperparameters. Omitted fields take their defaults, and the stored spec has them filled in. */
+        ModelSpec: {
+            /** @enum {string} */
+            family: "kaplan_meier";
+            outcome: {
+                /** @enum {string} */
+                kind: "survival";
+                time: string;
+                event: string;
+            };
+            groupBy?: string;
+            /** @default [] */
+            features: ({
+                column: string;
+                /** @enum {string} */
+                encoding: "numeric";
+                center?: number;
+                scale?: number;
+            } | {
+                column: string;
+                /** @enum {string} */
+                encoding: "categorical";
+                levels: string[];
+                reference: string;
+            })[];
+            /**
+             * @default fail
+             * @enum {string}
+             */
+            missing: "drop_rows" | "fail";
+            /** @default {} */
+            hyperparameters: Record<string, never>;
+        } | {
+            /** @enum {string} */
+            family: "cox_ph";
+            outcome: {
+                /** @enum {string} */
+                kind: "survival";
+                time: string;
+                event: string;
+            };
+            features: ({
+                column: string;
+                /** @enum {string} */
+                encoding: "numeric";
+                center?: number;
+                scale?: number;
+            } | {
+                column: string;
+                /** @enum {string} */
+                encoding: "categorical";
+                levels: string[];
+                reference: string;
+            })[];
+            /**
+             * @default fail
+             * @enum {string}
+             */
+            missing: "drop_rows" | "fail";
+            /**
+             * @default {
+             *       "ties": "efron",
+             *       "tolerance": 1e-9,
+             *       "maxIterations": 20
+             *     }
+             */
+            hyperparameters: {
+                /**
+                 * @default efron
+                 * @enum {string}
+                 */
+                ties?: "breslow" | "efron";
+                /** @default 1e-9 */
+                tolerance?: number;
+                /** @default 20 */
+                maxIterations?: number;
+            };
+        } | {
+            /** @enum {string} */
+            family: "logistic_regression";
+            outcome: {
+                /** @enum {string} */
+                kind: "binary";
+                column: string;
+                positive: string | number;
+            };
+            features: ({
+                column: string;
+                /** @enum {string} */
+                encoding: "numeric";
+                center?: number;
+                scale?: number;
+            } | {
+                column: string;
+                /** @enum {string} */
+                encoding: "categorical";
+                levels: string[];
+                reference: string;
+            })[];
+            /**
+             * @default fail
+             * @enum {string}
+             */
+            missing: "drop_rows" | "fail";
+            /**
+             * @default {
+             *       "method": "newton",
+             *       "tolerance": 1e-8,
+             *       "maxIterations": 25
+             *     }
+             */
+            hyperparameters: {
+                /**
+                 * @default newton
+                 * @enum {string}
+                 */
+                method?: "newton" | "fedavg";
+                /** @default 1e-8 */
+                tolerance?: number;
+                /** @default 25 */
+                maxIterations?: number;
+                optimizer?: {
+                    /**
+                     * @default sgd
+                     * @enum {string}
+                     */
+                    local?: "sgd" | "adam";
+                    /** @default 0.01 */
+                    learningRate?: number;
+                    /** @default 1 */
+                    localEpochs?: number;
+                    /** @default 32 */
+                    batchSize?: number;
+                    /** @default 0 */
+                    proximalMu?: number;
+                    /**
+                     * @default fedavg
+                     * @enum {string}
+                     */
+                    server?: "fedavg" | "fedavgm" | "fedadam" | "fedyogi" | "fedadagrad";
+                    /** @default 1 */
+                    serverLearningRate?: number;
+                    /** @default 0.9 */
+                    serverMomentum?: number;
+                    /** @default 42 */
+                    seed?: number;
+                };
+            };
+        } | {
+            /** @enum {string} */
+            family: "mlp_classifier";
+            outcome: {
+                /** @enum {string} */
+                kind: "binary";
+                column: string;
+                positive: string | number;
+            };
+            features: ({
+                column: string;
+                /** @enum {string} */
+                encoding: "numeric";
+                center?: number;
+                scale?: number;
+            } | {
+                column: string;
+                /** @enum {string} */
+                encoding: "categorical";
+                levels: string[];
+                reference: string;
+            })[];
+            /**
+             * @default fail
+             * @enum {string}
+             */
+            missing: "drop_rows" | "fail";
+            hyperparameters: {
+                hiddenLayers: number[];
+                /**
+                 * @default {
+                 *       "local": "sgd",
+                 *       "learningRate": 0.01,
+                 *       "localEpochs": 1,
+                 *       "batchSize": 32,
+                 *       "proximalMu": 0,
+                 *       "server": "fedavg",
+                 *       "serverLearningRate": 1,
+                 *       "serverMomentum": 0.9,
+                 *       "seed": 42
+                 *     }
+                 */
+                optimizer?: {
+                    /**
+                     * @default sgd
+                     * @enum {string}
+                     */
+                    local?: "sgd" | "adam";
+                    /** @default 0.01 */
+                    learningRate?: number;
+                    /** @default 1 */
+                    localEpochs?: number;
+                    /** @default 32 */
+                    batchSize?: number;
+                    /** @default 0 */
+                    proximalMu?: number;
+                    /**
+                     * @default fedavg
+                     * @enum {string}
+                     */
+                    server?: "fedavg" | "fedavgm" | "fedadam" | "fedyogi" | "fedadagrad";
+                    /** @default 1 */
+                    serverLearningRate?: number;
+                    /** @default 0.9 */
+                    serverMomentum?: number;
+                    /** @default 42 */
+                    seed?: number;
+                };
+            };
+        } | {
+            /** @enum {string} */
+            family: "cnn_classifier";
+            outcome: {
+                /** @enum {string} */
+                kind: "binary";
+                column: string;
+                positive: string | number;
+            };
+            /** @default [] */
+            features: ({
+                column: string;
+                /** @enum {string} */
+                encoding: "numeric";
+                center?: number;
+                scale?: number;
+            } | {
+                column: string;
+                /** @enum {string} */
+                encoding: "categorical";
+                levels: string[];
+                reference: string;
+            })[];
+            /**
+             * @default fail
+             * @enum {string}
+             */
+            missing: "drop_rows" | "fail";
+            hyperparameters: {
+                imageSize: number;
+                channels: number[];
+                /**
+                 * @default {
+                 *       "local": "sgd",
+                 *       "learningRate": 0.01,
+                 *       "localEpochs": 1,
+                 *       "batchSize": 32,
+                 *       "proximalMu": 0,
+                 *       "server": "fedavg",
+                 *       "serverLearningRate": 1,
+                 *       "serverMomentum": 0.9,
+                 *       "seed": 42
+                 *     }
+                 */
+                optimizer?: {
+                    /**
+                     * @default sgd
+                     * @enum {string}
+                     */
+                    local?: "sgd" | "adam";
+                    /** @default 0.01 */
+                    learningRate?: number;
+                    /** @default 1 */
+                    localEpochs?: number;
+                    /** @default 32 */
+                    batchSize?: number;
+                    /** @default 0 */
+                    proximalMu?: number;
+                    /**
+                     * @default fedavg
+                     * @enum {string}
+                     */
+                    server?: "fedavg" | "fedavgm" | "fedadam" | "fedyogi" | "fedadagrad";
+                    /** @default 1 */
+                    serverLearningRate?: number;
+                    /** @default 0.9 */
+                    serverMomentum?: number;
+                    /** @default 42 */
+                    seed?: number;
+                };
+            };
+        } | {
+            /** @enum {string} */
+            family: "onnx_model";
+            outcome: {
+                /** @enum {string} */
+                kind: "binary";
+                column: string;
+                positive: string | number;
+            };
+            features: ({
+                column: string;
+                /** @enum {string} */
+                encoding: "numeric";
+                center?: number;
+                scale?: number;
+            } | {
+                column: string;
+                /** @enum {string} */
+                encoding: "categorical";
+                levels: string[];
+                reference: string;
+            })[];
+            /**
+             * @default fail
+             * @enum {string}
+             */
+            missing: "drop_rows" | "fail";
+            hyperparameters: {
+                modelSha256: string;
+                inputName: string;
+                outputName: string;
+            };
+        };
+        ModelApproval: {
+            /** @example mda_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            id: string;
+            /** @example mdl_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            modelId: string;
+            /**
+             * @description The approving organization, which owns one of the datasets.
+             * @example org_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+             */
+            organizationId: string;
+            /**
+             * @description SHA-256 of the spec's canonical JSON, defaults included.
+             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+             */
+            specSha256: string;
+            /** @enum {string} */
+            state: "approved" | "revoked";
+            /** @description True when the approval is for the model's current spec SHA-256; approvals of an older spec are history. */
+            current: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            revokedAt: string | null;
+        };
+        CreateModelRequest: {
+            /** @example Relapse risk, Cox */
+            name: string;
+            spec: components["schemas"]["ModelSpec"];
+            /** @description Links whose datasets the model runs on; every requested or approved link of the project when omitted. */
+            datasetLinkIds?: string[];
+        };
+        ModelPage: {
+            items: components["schemas"]["Model"][];
+            /** @description Cursor of the next page, or null on the last page. */
+            nextCursor: string | null;
+        };
+        UpdateModelRequest: {
+            name?: string;
+            spec?: components["schemas"]["ModelSpec"];
+        };
+        ApproveModelRequest: {
+            /**
+             * @description SHA-256 of the spec you reviewed, from models.get; it must equal the current one.
+             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+             */
+            specSha256: string;
+        };
+        ModelVersionPage: {
+            items: components["schemas"]["ModelVersionSummary"][];
+            /** @description Cursor of the next page, or null on the last page. */
+            nextCursor: string | null;
+        };
+        ModelVersionSummary: {
+            /** @example mdv_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            id: string;
+            /** @example mdl_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            modelId: string;
+            /** @description Numbered from 1 per model, in creation order. */
+            version: number;
+            /**
+             * @description SHA-256 of the spec the version was trained with.
+             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+             */
+            specSha256: string;
+            lineage: components["schemas"]["ModelLineage"];
+            /** @description Aggregate metrics of the round that produced the version. */
+            metrics: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            createdAt: string;
+            artifacts: {
+                /**
+                 * @description What the file contains: `weights` (safetensors) or `graph:<name>` (ONNX).
+                 * @example weights
+                 */
+                kind: string;
+                /** @description SHA-256 of the file; check it after downloading. */
+                sha256: string;
+                /** @description Size in bytes. */
+                size: number;
+            }[];
+        };
+        /** @description The job and round that produced the version, and the gateways whose results it combines. */
+        ModelLineage: {
+            /** @example job_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            jobId?: string;
+            round?: number;
+            contributingGatewayIds?: string[];
+            /** @example mdv_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            parentVersionId?: string;
+        };
+        ModelVersion: {
+            /** @example mdv_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            id: string;
+            /** @example mdl_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
+            modelId: string;
+            /** @description Numbered from 1 per model, in creation order. */
+            version: number;
+            /**
+             * @description SHA-256 of the spec the version was trained with.
+             * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+             */
+            specSha256: string;
+            lineage: components["schemas"]["ModelLineage"];
+            /** @description Aggregate metrics of the round that produced the version. */
+            metrics: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            createdAt: string;
+            artifacts: {
+                /**
+                 * @description What the file contains: `weights` (safetensors) or `graph:<name>` (ONNX).
+                 * @example weights
+                 */
+                kind: string;
+                /** @description SHA-256 of the file; check it after downloading. */
+                sha256: string;
+                /** @description Size in bytes. */
+                size: number;
+                /** @description Presigned GET request, valid for 900 seconds. */
+                download: {
+                    /** Format: uri */
+                    url: string;
+                    /** @description Headers to send with the GET, because the signature covers them. */
+                    headers: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * Format: date-time
+                     * @example 2026-12-04T09:30:00.000Z
+                     */
+                    expiresAt: string;
+                };
+            }[];
+        };
         Job: {
             /** @example job_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
             id: string;
@@ -1558,6 +2179,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -1643,6 +2273,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1739,6 +2378,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1843,6 +2491,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -1939,6 +2596,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -2026,6 +2692,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2130,6 +2805,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -2215,6 +2899,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2321,6 +3014,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -2410,6 +3112,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2511,6 +3222,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -2598,6 +3318,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2699,6 +3428,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -2786,6 +3524,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2884,6 +3631,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2992,6 +3748,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -3079,6 +3844,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3184,6 +3958,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -3281,6 +4064,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -3370,6 +4162,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3482,6 +4283,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -3576,6 +4386,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -3663,6 +4482,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3768,6 +4596,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -3853,6 +4690,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3949,6 +4795,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4057,6 +4912,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -4146,6 +5010,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4247,6 +5120,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -4338,6 +5220,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4445,6 +5336,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -4536,6 +5436,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4637,6 +5546,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -4724,6 +5642,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4825,6 +5752,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -4912,6 +5848,863 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the body carries only the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "models.list": {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 200. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of models, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPage"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid; `errors` names every invalid field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential is valid but may not perform this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is not in a state that allows this operation. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the body carries only the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "models.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateModelRequest"];
+            };
+        };
+        responses: {
+            /** @description The model, waiting for each dataset owner to approve its spec SHA-256. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid; `errors` names every invalid field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential is valid but may not perform this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is not in a state that allows this operation. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the body carries only the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "models.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid; `errors` names every invalid field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential is valid but may not perform this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is not in a state that allows this operation. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the body carries only the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "models.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateModelRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated model; approvals of an older spec SHA-256 no longer count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid; `errors` names every invalid field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential is valid but may not perform this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is not in a state that allows this operation. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the body carries only the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "models.approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveModelRequest"];
+            };
+        };
+        responses: {
+            /** @description The approval. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelApproval"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid; `errors` names every invalid field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential is valid but may not perform this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is not in a state that allows this operation. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the body carries only the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "models.revokeApproval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: string;
+                modelApprovalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelApproval"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid; `errors` names every invalid field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential is valid but may not perform this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is not in a state that allows this operation. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the body carries only the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "models.listVersions": {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 200. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit it for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions, highest number first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionPage"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid; `errors` names every invalid field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential is valid but may not perform this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is not in a state that allows this operation. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server failed; the body carries only the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "models.getVersion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: string;
+                modelVersionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid; `errors` names every invalid field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential is valid but may not perform this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist or belongs to another organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is not in a state that allows this operation. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5018,6 +6811,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -5109,6 +6911,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5210,6 +7021,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -5297,6 +7117,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5398,6 +7227,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -5485,6 +7323,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5594,6 +7441,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -5685,6 +7541,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5790,6 +7655,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -5881,6 +7755,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5995,6 +7878,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -6093,6 +7985,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body has a content type other than application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is well formed but cannot be processed (for example an idempotency key reused with another body). */
             422: {
                 headers: {
@@ -6180,6 +8081,15 @@ export interface operations {
             };
             /** @description The request body is larger than the limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has a content type other than application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
