@@ -99,6 +99,21 @@ describe('federated logistic regression by IRLS', () => {
     expect(report.dfNull).toBe(expected.df_null);
     expect(report.iterations).toBe(expected.iterations);
     expect(report.converged).toBe(true);
+    expect(report.boundaryFitted).toBe(0);
+  });
+
+  // The reference file notes that R's glm warns about fitted probabilities of 0 or 1 for the ten
+  // *_mean features (largest fitted p = 1 - 2.2e-16).
+  it('counts fitted probabilities at 0 or 1 on WDBC mean10', async () => {
+    const features = ['radius', 'texture', 'perimeter', 'area', 'smoothness', 'compactness', 'concavity', 'concave_points', 'symmetry', 'fractal_dimension'].map(
+      (name) => `${name}_mean`,
+    );
+    const all = loadWdbc(features, { mean: reference.feature_mean, sd: reference.feature_sd });
+
+    const { report } = await fitFederated([all], features, { tolerance: 1e-14, maxIterations: 100 });
+
+    expect(report.converged).toBe(true);
+    expect(report.boundaryFitted).toBeGreaterThan(0);
   });
 });
 
@@ -190,6 +205,7 @@ describe('logisticNewtonStep iteration control', () => {
     deviance,
     n: 40,
     sumY: 10,
+    boundaryFitted: 0,
   });
 
   it('evaluates the first round at the glm.fit start', () => {

@@ -22,6 +22,7 @@ export interface LogisticFinalEvaluation {
   droppedIndices: number[];
   n: number;
   sumY: number;
+  boundaryFitted: number;
 }
 
 /**
@@ -123,6 +124,7 @@ export function logisticNewtonStep(
         droppedIndices: [...factor.droppedIndices],
         n: summed.n,
         sumY: summed.sumY,
+        boundaryFitted: summed.boundaryFitted,
       };
       return { state: next, done: true };
     }
@@ -142,7 +144,7 @@ function checkSums(state: LogisticNewtonState, summed: LogisticSiteSums): void {
         'add the sites with sumLogisticSiteSums(state.coefficients, ...)',
     );
   }
-  const values = [summed.deviance, summed.n, summed.sumY, ...summed.gradient, ...summed.workingResponse, ...summed.hessian.flat()];
+  const values = [summed.deviance, summed.n, summed.sumY, summed.boundaryFitted, ...summed.gradient, ...summed.workingResponse, ...summed.hessian.flat()];
   for (const value of values) {
     if (!Number.isFinite(value)) {
       throw new RangeError(`logisticNewtonStep: the summed sums contain ${value}; a site sent invalid sums`);
@@ -177,6 +179,11 @@ export interface LogisticReport {
   likelihoodRatioTest: { statistic: number; df: number; pValue: number };
   iterations: number;
   converged: boolean;
+  /**
+   * Rows with a fitted probability within 10ε of 0 or 1 at the final β. When it is positive, R's
+   * glm.fit warns "fitted probabilities numerically 0 or 1 occurred" (possible separation).
+   */
+  boundaryFitted: number;
 }
 
 /** Builds the report of a finished fit; throws while the fit is still running. */
@@ -218,6 +225,7 @@ export function summarizeLogistic(state: LogisticNewtonState): LogisticReport {
     likelihoodRatioTest: { statistic, df: slopes, pValue: slopes > 0 ? chiSquareUpperTail(statistic, slopes) : Number.NaN },
     iterations: state.iterations,
     converged: state.status === 'converged',
+    boundaryFitted: final.boundaryFitted,
   };
 }
 

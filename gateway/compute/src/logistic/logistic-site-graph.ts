@@ -14,6 +14,7 @@ export const LOGISTIC_SITE_GRAPH = {
     deviance: 'deviance',
     n: 'n',
     sumY: 'sum_y',
+    boundaryFitted: 'boundary_fitted',
   },
 } as const;
 
@@ -30,7 +31,9 @@ export function logisticCoefficientNames(layout: readonly string[]): string[] {
  * Outputs, with X the design matrix [1, x], μ = sigmoid(η) and W = diag(μ(1 - μ)):
  * `gradient` Xᵀ(y - μ), `hessian` XᵀWX, `working_response` XᵀWz with z = η + (y - μ) / (μ(1 - μ))
  * (written as XᵀWη + Xᵀ(y - μ), which needs no division), `deviance` 2·Σ[log(1 + e^η) - y·η]
- * (the binomial deviance for 0/1 outcomes), `n` and `sum_y`. The server's IRLS step solves
+ * (the binomial deviance for 0/1 outcomes), `n`, `sum_y` and `boundary_fitted`, the number of
+ * rows with μ < 10ε or μ > 1 − 10ε (ε the float64 machine epsilon), for which R's glm.fit warns
+ * "fitted probabilities numerically 0 or 1 occurred". The server's IRLS step solves
  * (XᵀWX)·β = XᵀWz, which at a β where η = Xβ is the Newton step β + (XᵀWX)⁻¹Xᵀ(y - μ).
  */
 export function compileLogisticSiteGraph(layout: readonly string[]): Uint8Array {
@@ -97,5 +100,13 @@ export function compileLogisticSiteGraph(layout: readonly string[]): Uint8Array 
   graph.output(outputs.deviance, 'float64', []);
   graph.output(outputs.n, 'float64', [1]);
   graph.output(outputs.sumY, 'float64', []);
+
+  const boundary = 10 * Number.EPSILON;
+  const atBoundary = graph.op1('Or', [
+    graph.op1('Less', [mu, graph.constant('float64', [], [boundary])]),
+    graph.op1('Greater', [mu, graph.constant('float64', [], [1 - boundary])]),
+  ]);
+  graph.op('ReduceSum', [graph.op1('Cast', [atBoundary], { to: 11 }), axes0], { keepdims: 0 }, { name: outputs.boundaryFitted });
+  graph.output(outputs.boundaryFitted, 'float64', []);
   return graph.toBytes();
 }

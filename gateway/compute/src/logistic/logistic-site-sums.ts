@@ -16,6 +16,8 @@ export interface LogisticSiteSums {
   deviance: number;
   n: number;
   sumY: number;
+  /** Rows whose fitted probability is within 10ε of 0 or 1. */
+  boundaryFitted: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function computeLogisticSiteSums(options: {
     deviance: read(outputs.deviance)[0] as number,
     n: read(outputs.n)[0] as number,
     sumY: read(outputs.sumY)[0] as number,
+    boundaryFitted: read(outputs.boundaryFitted)[0] as number,
   };
 }
 
@@ -74,6 +77,7 @@ export function sumLogisticSiteSums(coefficients: readonly string[], sites: read
     deviance: 0,
     n: 0,
     sumY: 0,
+    boundaryFitted: 0,
   };
 
   for (const [siteIndex, site] of sites.entries()) {
@@ -92,6 +96,7 @@ export function sumLogisticSiteSums(coefficients: readonly string[], sites: read
     total.deviance += site.deviance;
     total.n += site.n;
     total.sumY += site.sumY;
+    total.boundaryFitted += site.boundaryFitted;
     for (const [i, source] of order.entries()) {
       total.gradient[i] = (total.gradient[i] as number) + (site.gradient[source] as number);
       total.workingResponse[i] = (total.workingResponse[i] as number) + (site.workingResponse[source] as number);
