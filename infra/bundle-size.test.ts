@@ -6,7 +6,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LOCAL_ONLY_MODULES, esbuildOptionsFor } from './bundling.js';
-import { handlerEntryPath, listMissingHandlerEntries } from './handlers.js';
+import { HANDLER_ENTRIES, handlerEntryPath, listMissingHandlerEntries, type HandlerName } from './handlers.js';
 
 /**
  * Budget for the minified API bundle, in bytes (1 MiB). Lambda loads and compiles the whole
@@ -36,9 +36,62 @@ function matchesExternalPattern(path: string, pattern: string): boolean {
   return path.startsWith(prefix ?? '') && path.endsWith(suffix);
 }
 
-const apiEntryMissing = listMissingHandlerEntries().includes('functions/api/lambda.ts');
+/** Bundles one handler as the stacks do and returns the metafile entry of its index.mjs. */
+async function bundleHandler(name: HandlerName, outdir: string): Promise<Metafile['outputs'][string]> {
+  const result = await build({ ...esbuildOptionsFor(handlerEntryPath(name), outdir), metafile: true });
+  const entry = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('index.mjs'));
+  if (entry === undefined) {
+    throw new Error(`esbuild wrote no index.mjs for ${name}: ${Object.keys(result.metafile.outputs).join(', ')}`);
+  }
+
+  return entry[1];
+}
+
+const missingEntries = listMissingHandlerEntries();
+
+describe.each(Object.keys(HANDLER_ENTRIES) as HandlerName[])('%s bundle', (name) => {
+  const entryMissing = missingEntries.includes(HANDLER_ENTRIES[name]);
+  let outdir: string;
+  let output: Metafile['outputs'][string];
+
+  beforeAll(async () => {
+    if (entryMissing) {
+      return;
+    }
+    outdir = mkdtempSync(join(tmpdir(), `onsite-${name}-bundle-`));
+    output = await bundleHandler(name, outdir);
+  });
+
+  afterAll(() => {
+    if (outdir !== undefined) {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(entryMissing)(
+    entryMissing ? `loads local database drivers lazily (skipped: ${HANDLER_ENTRIES[name]} does not exist yet)` : 'loads local database drivers lazily',
+    () => {
+      const staticLocalImports = output.imports.filter(
+        (imported) =>
+          imported.external === true &&
+          imported.kind !== 'dynamic-import' &&
+          LOCAL_ONLY_MODULES.some((pattern) => matchesExternalPattern(imported.path, pattern)),
+      );
+
+      expect(staticLocalImports).toEqual([]);
+    },
+  );
+
+  it.skipIf(entryMissing)('leaves the AWS SDK to the Lambda runtime', () => {
+    const bundledSdkInputs = Object.keys(output.inputs).filter((path) => path.includes('node_modules/@aws-sdk/'));
+
+    expect(bundledSdkInputs).toEqual([]);
+  });
+});
+
+const apiEntryMissing = missingEntries.includes(HANDLER_ENTRIES.api);
 const describeApiBundle = apiEntryMissing ? describe.skip : describe;
-const title = apiEntryMissing ? 'API bundle (skipped: functions/api/lambda.ts does not exist yet)' : 'API bundle';
+const title = apiEntryMissing ? 'API bundle size (skipped: functions/api/lambda.ts does not exist yet)' : 'API bundle size';
 
 describeApiBundle(title, () => {
   let outdir: string;
@@ -47,12 +100,7 @@ describeApiBundle(title, () => {
 
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'onsite-api-bundle-'));
-    const result = await build({ ...esbuildOptionsFor(handlerEntryPath('api'), outdir), metafile: true });
-    const entry = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('index.mjs'));
-    if (entry === undefined) {
-      throw new Error(`esbuild wrote no index.mjs: ${Object.keys(result.metafile.outputs).join(', ')}`);
-    }
-    output = entry[1];
+    output = await bundleHandler('api', outdir);
     bundleBytes = statSync(join(outdir, 'index.mjs')).size;
   });
 
@@ -60,7 +108,7 @@ describeApiBundle(title, () => {
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('stays within its size budget', () => {
+  it('stays within its budget', () => {
     const largest = summarizeBundleInputs(output)
       .slice(0, 8)
       .map(([origin, bytes]) => `${origin} ${(bytes / 1024).toFixed(0)} KiB`)
@@ -69,22 +117,5 @@ describeApiBundle(title, () => {
     expect(bundleBytes, `API bundle is ${bundleBytes} bytes; largest inputs: ${largest}`).toBeLessThanOrEqual(
       API_BUNDLE_BUDGET_BYTES,
     );
-  });
-
-  it('loads local database drivers only through dynamic import', () => {
-    const staticLocalImports = output.imports.filter(
-      (imported) =>
-        imported.external === true &&
-        imported.kind !== 'dynamic-import' &&
-        LOCAL_ONLY_MODULES.some((pattern) => matchesExternalPattern(imported.path, pattern)),
-    );
-
-    expect(staticLocalImports).toEqual([]);
-  });
-
-  it('leaves the AWS SDK to the Lambda runtime', () => {
-    const bundledSdkInputs = Object.keys(output.inputs).filter((path) => path.includes('node_modules/@aws-sdk/'));
-
-    expect(bundledSdkInputs).toEqual([]);
   });
 });

@@ -110,7 +110,7 @@ describeWithHandlers('Onsite app', () => {
     it.each<[HandlerName, string[]]>([
       ['api', [...DATABASE_VARIABLES, ...BLOB_VARIABLES, 'AGGREGATION_QUEUE_URL', 'PUBLIC_BASE_URL', 'MAX_REQUEST_BYTES']],
       ['aggregate', [...DATABASE_VARIABLES, ...BLOB_VARIABLES]],
-      ['sweep', [...DATABASE_VARIABLES, 'AGGREGATION_QUEUE_URL']],
+      ['sweep', [...DATABASE_VARIABLES, ...BLOB_VARIABLES, 'AGGREGATION_QUEUE_URL']],
       ['migrate', DATABASE_VARIABLES],
     ])('%s function gets exactly its environment', (name, variables) => {
       const { properties } = describeFunction(synth, name);
@@ -123,6 +123,8 @@ describeWithHandlers('Onsite app', () => {
       expect(environment.LOG_LEVEL).toBe(synth.config.logLevel);
       if (name === 'api') {
         expect(environment.MAX_REQUEST_BYTES).toBe(String(MAX_REQUEST_BYTES));
+      }
+      if (variables.includes('BLOB_STORE')) {
         expect(environment.BLOB_STORE).toBe('s3');
       }
     });

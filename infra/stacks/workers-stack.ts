@@ -78,7 +78,14 @@ export class WorkersStack extends Stack {
     this.sweep = new OnsiteFunction(this, 'Sweep', {
       handler: 'sweep',
       description: 'Expires task leases and closes rounds past their deadline',
-      environment: { ...databaseEnvironment(data), AGGREGATION_QUEUE_URL: this.aggregationQueue.queueUrl },
+      // The sweep touches only the database and the queue, but the shared runtime it starts
+      // opens a blob store, and without BLOB_STORE=s3 it would create a folder in the read-only
+      // bundle directory. The variables name the bucket; the role gets no access to it.
+      environment: {
+        ...databaseEnvironment(data),
+        ...blobStoreEnvironment(artifacts),
+        AGGREGATION_QUEUE_URL: this.aggregationQueue.queueUrl,
+      },
       timeout: Duration.seconds(workers.sweepTimeoutSeconds),
       memorySizeMb: 256,
       ...logs,
