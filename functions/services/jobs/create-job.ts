@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { modelSpecSchema, type ComputationName, type JobKind, type ModelSpec } from '@onsite/compute';
+import { modelSpecSchema, type Computation, type ComputationName, type JobKind, type ModelSpec } from '@onsite/compute';
 import { newId } from '../../../db/ids.js';
 import { datasetLinks, datasets, gateways, jobSites, jobs, modelApprovals, models } from '../../../db/schema/index.js';
 import { ApiError, notFound } from '../../api/errors/api-error.js';
@@ -51,7 +51,7 @@ export async function createJob(deps: SchedulerDependencies, context: ServiceCon
     .limit(1);
   if (!model) throw notFound('model', input.modelId);
 
-  const computation = deps.computations(input.computation);
+  const computation = findComputation(deps, input.computation);
   const spec = parseSpec(model.id, model.spec);
   checkComputationFits(input, computation.kind, computation.families, spec);
 
@@ -121,6 +121,15 @@ export async function createJob(deps: SchedulerDependencies, context: ServiceCon
     await insertRound(tx, { job, sites: siteRows, plan, now, actor: context.actor, ...(context.requestId ? { requestId: context.requestId } : {}) });
     return job;
   });
+}
+
+function findComputation(deps: SchedulerDependencies, name: ComputationName): Computation {
+  try {
+    return deps.computations(name);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ApiError('unprocessable', `computation ${name} is not available on this server (${message}); choose another computation`, { cause: error });
+  }
 }
 
 function parseSpec(modelId: string, stored: unknown): ModelSpec {

@@ -30,8 +30,14 @@ export interface JobsApi extends TestApi {
 
 /** Starts the API with the mean computation (plus any given) registered and a hand-moved clock. */
 export async function startJobsApi(target: DatabaseTarget, extra: Partial<Record<ComputationName, Computation>> = {}): Promise<JobsApi> {
-  const api = await startTestApi(target);
-  const clock = new TestClock();
+  return withScheduler(await startTestApi(target), new TestClock(), extra);
+}
+
+/**
+ * Adds the scheduler's test wiring to an API: the computation registry (the mean computation
+ * plus `extra`) and the hand-moved clock. The restart test calls it on runtimes it opens itself.
+ */
+export function withScheduler(api: TestApi, clock: TestClock, extra: Partial<Record<ComputationName, Computation>> = {}): JobsApi {
   const registry: Partial<Record<ComputationName, Computation>> = { descriptive: meanComputation as Computation, ...extra };
   api.runtime.deps.now = clock.now;
   api.runtime.deps.computations = (name) => {
