@@ -19,8 +19,8 @@ export interface WorkersStackProps extends StackProps {
   readonly artifacts: ArtifactsStack;
 }
 
-// AWS advises a queue visibility timeout of at least six times the consumer's timeout, so that
-// a message is not handed out again while a retried invocation still works on it.
+// The Lambda developer guide advises a queue visibility timeout of at least six times the
+// function timeout, so that SQS does not redeliver a message while a retried invocation runs.
 const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export class WorkersStack extends Stack {
@@ -79,8 +79,8 @@ export class WorkersStack extends Stack {
       handler: 'sweep',
       description: 'Expires task leases and closes rounds past their deadline',
       // The sweep touches only the database and the queue, but the shared runtime it starts
-      // opens a blob store, and without BLOB_STORE=s3 it would create a folder in the read-only
-      // bundle directory. The variables name the bucket; the role gets no access to it.
+      // opens a blob store. Without BLOB_STORE=s3, that store creates a folder in the read-only
+      // bundle directory and fails. The role gets no access to the bucket the variables name.
       environment: {
         ...databaseEnvironment(data),
         ...blobStoreEnvironment(artifacts),
