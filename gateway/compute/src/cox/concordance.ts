@@ -14,11 +14,14 @@ export interface ConcordanceCounts {
   tiedTime: number;
   /** Pairs of events at the same time with equal scores. */
   tiedTimeAndScore: number;
-  /**
-   * Sums over rows of the row's pair counts, for the standard error. With c, d and t the
-   * concordant, discordant and score-tied comparable pairs a row belongs to: Σ(c − d)²,
-   * Σ(c − d)(c + d + t) and Σ(c + d + t)².
-   */
+}
+
+/**
+ * Pair counts plus the sums the standard error needs. With c, d and t the concordant, discordant
+ * and score-tied comparable pairs one row belongs to, the sums over rows are Σ(c − d)²,
+ * Σ(c − d)(c + d + t) and Σ(c + d + t)². They are additive over strata like the counts.
+ */
+export interface ConcordanceSums extends ConcordanceCounts {
   influenceDifferenceSquares: number;
   influenceCrossProducts: number;
   influenceTotalSquares: number;
@@ -30,18 +33,34 @@ export const ZERO_CONCORDANCE: ConcordanceCounts = {
   tiedScore: 0,
   tiedTime: 0,
   tiedTimeAndScore: 0,
+};
+
+export const ZERO_CONCORDANCE_SUMS: ConcordanceSums = {
+  ...ZERO_CONCORDANCE,
   influenceDifferenceSquares: 0,
   influenceCrossProducts: 0,
   influenceTotalSquares: 0,
 };
 
-/** Adds concordance counts field by field. */
+/** Adds pair counts field by field (the five counts only). */
 export function addConcordance(a: ConcordanceCounts, b: ConcordanceCounts): ConcordanceCounts {
-  const total = { ...ZERO_CONCORDANCE };
-  for (const key of Object.keys(total) as (keyof ConcordanceCounts)[]) {
-    total[key] = a[key] + b[key];
-  }
-  return total;
+  return {
+    concordant: a.concordant + b.concordant,
+    discordant: a.discordant + b.discordant,
+    tiedScore: a.tiedScore + b.tiedScore,
+    tiedTime: a.tiedTime + b.tiedTime,
+    tiedTimeAndScore: a.tiedTimeAndScore + b.tiedTimeAndScore,
+  };
+}
+
+/** Adds pair counts and influence sums field by field. */
+export function addConcordanceSums(a: ConcordanceSums, b: ConcordanceSums): ConcordanceSums {
+  return {
+    ...addConcordance(a, b),
+    influenceDifferenceSquares: a.influenceDifferenceSquares + b.influenceDifferenceSquares,
+    influenceCrossProducts: a.influenceCrossProducts + b.influenceCrossProducts,
+    influenceTotalSquares: a.influenceTotalSquares + b.influenceTotalSquares,
+  };
 }
 
 /** Harrell's C from counts: (concordant + tiedScore / 2) / (concordant + discordant + tiedScore). */
@@ -56,7 +75,7 @@ export function concordanceIndex(counts: ConcordanceCounts): number {
  * is (c − d)/N − (D/N)(c + d + t), with N comparable pairs and D = (C − Disc)/N over all strata, so
  * the variance expands into the three additive influence sums.
  */
-export function concordanceStandardError(counts: ConcordanceCounts): number {
+export function concordanceStandardError(counts: ConcordanceSums): number {
   const pairs = counts.concordant + counts.discordant + counts.tiedScore;
   if (pairs === 0) {
     return Number.NaN;
@@ -70,7 +89,7 @@ export function concordanceStandardError(counts: ConcordanceCounts): number {
   return Math.sqrt(Math.max(variance, 0) / 4);
 }
 
-/** A Fenwick tree counting rows by 1-based score rank. */
+/** Creates a Fenwick tree that counts rows by 1-based score rank. */
 function createRankCounter(size: number) {
   const tree = new Float64Array(size + 1);
   let total = 0;
@@ -111,21 +130,31 @@ function tieGroups(order: number[], time: ArrayLike<number>): number[][] {
   return groups;
 }
 
-/**
- * Counts pairs in O(n log n) with two passes over tie groups and Fenwick trees over score ranks.
- * The descending pass counts, for each event, the rows that outlive it. The ascending pass counts,
- * for each row, the earlier events it outlives, which gives every row's own pair counts for the
- * influence sums. Scores tie only when exactly equal.
- */
+/** Counts concordant, discordant and tied pairs; see `countConcordanceSums` for the method. */
 export function countConcordance(
   time: ArrayLike<number>,
   event: ArrayLike<number>,
   score: ArrayLike<number>,
 ): ConcordanceCounts {
+  const sums = countConcordanceSums(time, event, score);
+  return addConcordance(sums, ZERO_CONCORDANCE);
+}
+
+/**
+ * Counts pairs and influence sums in O(n log n) with two passes over tie groups and Fenwick trees over score ranks.
+ * The descending pass counts, for each event, the rows that outlive it. The ascending pass counts,
+ * for each row, the earlier events it outlives, which gives every row's own pair counts for the
+ * influence sums. Scores tie only when exactly equal.
+ */
+export function countConcordanceSums(
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  score: ArrayLike<number>,
+): ConcordanceSums {
   const n = time.length;
   if (event.length !== n || score.length !== n) {
     throw new RangeError(
-      `countConcordance: time has ${n} values but event has ${event.length} and score ${score.length}; pass one per row`,
+      `countConcordanceSums: time has ${n} values but event has ${event.length} and score ${score.length}; pass one per row`,
     );
   }
 
@@ -145,7 +174,7 @@ export function countConcordance(
   const concordant = new Float64Array(n);
   const discordant = new Float64Array(n);
   const tied = new Float64Array(n);
-  const counts = { ...ZERO_CONCORDANCE };
+  const counts = { ...ZERO_CONCORDANCE_SUMS };
 
   // Descending time: each event against the rows that outlive it (censored rows at its own time
   // included). The event failed first, so a lower score on the other row is concordant.

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../spec/model-spec.js';
-import type { ConcordanceCounts } from './concordance.js';
+import type { ConcordanceSums } from './concordance.js';
 import { checkLayout, type CoxTies } from './cox-site-graph.js';
 import type { CoxSiteSums } from './cox-site-sums.js';
 import { DEFAULT_PIVOT_TOLERANCE, factorSymmetric, invertWithFactor, quadraticForm, solveWithFactor } from './symmetric-solve.js';
@@ -35,7 +35,7 @@ export interface CoxFinalEvaluation {
   variance: number[][];
   /** Indices of coefficients dropped as collinear (R reports them as NA). */
   droppedIndices: number[];
-  concordance: ConcordanceCounts;
+  concordance: ConcordanceSums;
   n: number;
   nEvents: number;
 }

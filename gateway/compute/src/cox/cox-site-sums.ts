@@ -1,5 +1,5 @@
 import { runGraph, type TensorValue } from '../onnx/index.js';
-import { countConcordance, addConcordance, ZERO_CONCORDANCE, type ConcordanceCounts } from './concordance.js';
+import { addConcordanceSums, countConcordanceSums, ZERO_CONCORDANCE_SUMS, type ConcordanceSums } from './concordance.js';
 import { COX_SITE_GRAPH, type CoxTies } from './cox-site-graph.js';
 import { CoxDataError, type CoxSiteData } from './cox-site-data.js';
 
@@ -16,7 +16,7 @@ export interface CoxSiteSums {
   n: number;
   nEvents: number;
   /** Concordance of the linear predictor at this β, within the site. */
-  concordance: ConcordanceCounts;
+  concordance: ConcordanceSums;
 }
 
 /** Coefficients by covariate name. */
@@ -75,7 +75,7 @@ export async function computeCoxSiteSums(options: {
     information: Array.from({ length: p }, (_, i) => Array.from(information.subarray(i * p, (i + 1) * p))),
     n: data.n,
     nEvents: data.nEvents,
-    concordance: countConcordance(data.time, data.event, linearPredictor),
+    concordance: countConcordanceSums(data.time, data.event, linearPredictor),
   };
 }
 
@@ -95,7 +95,7 @@ export function sumCoxSiteSums(layout: readonly string[], sites: readonly CoxSit
     information: Array.from({ length: p }, () => new Array<number>(p).fill(0)),
     n: 0,
     nEvents: 0,
-    concordance: { ...ZERO_CONCORDANCE },
+    concordance: { ...ZERO_CONCORDANCE_SUMS },
   };
 
   for (const [siteIndex, site] of sites.entries()) {
@@ -114,7 +114,7 @@ export function sumCoxSiteSums(layout: readonly string[], sites: readonly CoxSit
     total.loglik += site.loglik;
     total.n += site.n;
     total.nEvents += site.nEvents;
-    total.concordance = addConcordance(total.concordance, site.concordance);
+    total.concordance = addConcordanceSums(total.concordance, site.concordance);
     for (const [i, source] of order.entries()) {
       total.score[i] = (total.score[i] as number) + (site.score[source] as number);
       const row = total.information[i] as number[];

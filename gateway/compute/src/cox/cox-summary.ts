@@ -1,4 +1,4 @@
-import { concordanceIndex, concordanceStandardError, type ConcordanceCounts } from './concordance.js';
+import { concordanceIndex, concordanceStandardError, type ConcordanceSums } from './concordance.js';
 import { waldStatistic, type CoxNewtonState } from './cox-newton.js';
 import type { CoxTies } from './cox-site-graph.js';
 import { chiSquareUpperTail, NORMAL_QUANTILE_975, normalTwoSidedP } from './distributions.js';
@@ -45,7 +45,7 @@ export interface CoxReport {
   concordance: number;
   /** R survival's standard error of the concordance (infinitesimal jackknife). */
   concordanceStandardError: number;
-  concordanceCounts: ConcordanceCounts;
+  concordanceCounts: ConcordanceSums;
 }
 
 /** Builds the report of a finished fit; throws while the fit is still running. */
