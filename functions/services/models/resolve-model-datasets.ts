@@ -7,8 +7,8 @@ import type { DatasetRow } from '../datasets/register-dataset.js';
 
 /**
  * Link states whose datasets a model is checked against. A requested link counts, so a data
- * scientist can write the spec while the data officer reviews the link; both approvals are still
- * needed before a job runs.
+ * scientist can write the spec while the data officer reviews the link. A job still needs both
+ * the link and the spec approved.
  */
 export const MODEL_LINK_STATES = ['requested', 'approved'] as const satisfies ReadonlyArray<DatasetLinkRow['state']>;
 

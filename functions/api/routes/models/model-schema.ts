@@ -18,9 +18,9 @@ export const specSha256Schema = z
 
 /**
  * The declarative spec, published once as the `ModelSpec` component so clients get one typed
- * union. It carries zod's own `.meta()` instead of `.openapi()`: zod 4 copies prototype methods
- * onto a schema when it is built, and `@onsite/compute` may build its schemas before
- * `@hono/zod-openapi` adds `.openapi()`; zod-to-openapi reads the `id` as the component name.
+ * union. It uses zod's own `.meta()` because `.openapi()` may be missing here: zod 4 copies
+ * prototype methods onto a schema when it is built, and `@onsite/compute` can build its schemas
+ * before `@hono/zod-openapi` adds the method. zod-to-openapi reads the `id` as the component name.
  */
 export const modelSpecApiSchema = modelSpecSchema.meta({
   id: 'ModelSpec',

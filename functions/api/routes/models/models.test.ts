@@ -47,7 +47,7 @@ describe.each(databaseTargets())('models on %s', (target) => {
     await api.close();
   });
 
-  /** A collaboration whose dataset the partner has asked to use. */
+  /** Seeds a collaboration whose dataset the partner has asked to use. */
   async function seedLinked(label: string): Promise<Collaboration & { linkId: string }> {
     const seed = await seedCollaboration(api, label);
     const response = await api.request('POST', `/v1/projects/${seed.projectId}/dataset-links`, {
@@ -81,7 +81,7 @@ describe.each(databaseTargets())('models on %s', (target) => {
     expect(model.approvedForAllDatasets).toBe(false);
   });
 
-  it('lets only a data officer of the dataset owner approve the current SHA-256', async () => {
+  it('restricts approval to dataset owner officers', async () => {
     const seed = await seedLinked('approve');
     const model = await json<ModelBody>(await createModel(seed));
     const outsider = await api.createOrganization('Approve outsider');
@@ -191,7 +191,7 @@ describe.each(databaseTargets())('models on %s', (target) => {
     expect((await json<ModelBody>(onFirstOnly)).datasetIds).toEqual([seed.datasetId]);
   });
 
-  it('rejects a model in a project without dataset links', async () => {
+  it('rejects a model without dataset links', async () => {
     const seed = await seedCollaboration(api, 'unlinked');
 
     const response = await createModel(seed);
@@ -277,5 +277,69 @@ describe.each(databaseTargets())('models on %s', (target) => {
       const verify = await json<{ valid: boolean }>(await api.request('POST', '/v1/audit-events/verify', { token }));
       expect(verify.valid).toBe(true);
     }
+  });
+});
+
+describe.each(databaseTargets())('model bad input on %s', (target) => {
+  let api: TestApi;
+  let seed: Collaboration;
+  let model: ModelBody;
+
+  beforeAll(async () => {
+    api = await startTestApi(target);
+    seed = await seedCollaboration(api, 'bad-input');
+    await api.request('POST', `/v1/projects/${seed.projectId}/dataset-links`, { token: seed.partner.dataScientistSecret, body: { datasetId: seed.datasetId } });
+    const created = await api.request('POST', `/v1/projects/${seed.projectId}/models`, {
+      token: seed.partner.dataScientistSecret,
+      body: { name: 'Bad input model', spec: COX_SPEC },
+    });
+    model = await json<ModelBody>(created);
+    if (created.status !== 201) throw new Error(`seeding a model failed: ${JSON.stringify(model)}`);
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const withFeatures = (...features: object[]) => ({ ...COX_SPEC, features });
+
+  it.each([
+    ['a spec column missing from the dataset', withFeatures({ column: 'ki67', encoding: 'numeric' }), 'body.spec.features.0.column'],
+    ['a numeric feature on a categorical column', withFeatures({ column: 'menostat', encoding: 'numeric' }), 'body.spec.features.0.column'],
+    ['a categorical feature on an integer column', withFeatures({ column: 'pnodes', encoding: 'categorical', levels: ['0', '1'], reference: '0' }), 'body.spec.features.0.column'],
+    ['a level the column lacks', withFeatures({ column: 'horTh', encoding: 'categorical', levels: ['no', 'yes', 'unknown'], reference: 'no' }), 'body.spec.features.0.levels'],
+    ['a categorical survival time', { ...COX_SPEC, outcome: { kind: 'survival', time: 'tgrade', event: 'cens' } }, 'body.spec.outcome.time'],
+    ['an unknown family', { ...COX_SPEC, family: 'random_forest' }, 'body.spec.family'],
+    ['a reference outside the levels', withFeatures({ column: 'horTh', encoding: 'categorical', levels: ['no', 'yes'], reference: 'maybe' }), 'body.spec.features.0.reference'],
+    ['an unknown spec field', { ...COX_SPEC, code: 'import os' }, 'body.spec.code'],
+    ['no features for a Cox model', withFeatures(), 'body.spec.features'],
+  ])('rejects a model with %s', async (_case, spec, path) => {
+    const response = await api.request('POST', `/v1/projects/${seed.projectId}/models`, { token: seed.partner.dataScientistSecret, body: { name: 'Bad', spec } });
+    const problem = await json<ProblemBody & { code: string }>(response);
+
+    expect(response.status, JSON.stringify(problem)).toBe(400);
+    expect(problem.code).toBe('validation_failed');
+    expect(problem.errors?.map((error) => error.path)).toContain(path);
+  });
+
+  it.each([
+    ['a malformed dataset link id', 'POST', () => `/v1/projects/${seed.projectId}/models`, () => ({ name: 'Bad', spec: COX_SPEC, datasetLinkIds: ['dsl_x'] }), 400, 'body.datasetLinkIds.0'],
+    ['an empty dataset link list', 'POST', () => `/v1/projects/${seed.projectId}/models`, () => ({ name: 'Bad', spec: COX_SPEC, datasetLinkIds: [] }), 400, 'body.datasetLinkIds'],
+    ['an empty update', 'PATCH', () => `/v1/models/${model.id}`, () => ({}), 400, 'body'],
+    ['a spec update with a missing column', 'PATCH', () => `/v1/models/${model.id}`, () => ({ spec: withFeatures({ column: 'ki67', encoding: 'numeric' }) }), 400, 'body.spec.features.0.column'],
+    ['an approval without a SHA-256', 'POST', () => `/v1/models/${model.id}/approvals`, () => ({}), 400, 'body.specSha256'],
+    ['an approval with an upper-case SHA-256', 'POST', () => `/v1/models/${model.id}/approvals`, () => ({ specSha256: model.specSha256.toUpperCase() }), 400, 'body.specSha256'],
+    ['an approval with a stale SHA-256', 'POST', () => `/v1/models/${model.id}/approvals`, () => ({ specSha256: '0'.repeat(64) }), 409, undefined],
+    ['a malformed model id', 'GET', () => '/v1/models/mdl_short', () => undefined, 400, 'param.modelId'],
+    ['a forged version cursor', 'GET', () => `/v1/models/${model.id}/versions?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, () => undefined, 400, 'query.cursor'],
+    ['a forged model cursor', 'GET', () => `/v1/projects/${seed.projectId}/models?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, () => undefined, 400, 'query.cursor'],
+  ] as const)('rejects %s', async (_case, method, path, body, status, errorPath) => {
+    const token = path().includes('/approvals') ? seed.hospital.dataOfficerSecret : seed.partner.dataScientistSecret;
+    const requestBody = body();
+    const response = await api.request(method, path(), { token, ...(requestBody === undefined ? {} : { body: requestBody }) });
+    const problem = await json<ProblemBody>(response);
+
+    expect(response.status, JSON.stringify(problem)).toBe(status);
+    if (errorPath) expect(problem.errors?.map((error) => error.path)).toContain(errorPath);
   });
 });
