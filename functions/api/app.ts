@@ -42,7 +42,9 @@ export function createApp(deps: AppDependencies): ApiApp {
     bodyLimit({
       maxSize: deps.maxRequestBytes,
       onError: () => {
-        throw new ApiError('payload_too_large', `the request body exceeds ${deps.maxRequestBytes} bytes; send large files to the blob store through a presigned URL`);
+        throw new ApiError('payload_too_large', `the request body exceeds ${deps.maxRequestBytes} bytes; send large files to the blob store through a presigned URL`, {
+          errors: [{ path: 'body', message: `larger than ${deps.maxRequestBytes} bytes` }],
+        });
       },
     }),
   );

@@ -35,13 +35,24 @@ export function renderError(error: unknown, c: Context<AppEnv>): Response {
   if (error instanceof HTTPException) {
     const status = error.status;
     if (status === 413) {
-      return sendProblem(c, buildProblem('payload_too_large', error.message || 'request body is too large', requestId));
+      return sendProblem(c, buildProblem('payload_too_large', error.message || 'request body is too large', requestId, [{ path: 'body', message: 'too large' }]));
+    }
+    if (status === 415) {
+      // @hono/zod-openapi raises 415 when a body arrives with a media type the route does not declare.
+      const received = c.req.header('content-type') ?? 'none';
+      return sendProblem(
+        c,
+        buildProblem('unsupported_media_type', `the request body has content-type ${received}; send JSON with content-type application/json`, requestId, [
+          { path: 'header.content-type', message: `unsupported media type ${received}` },
+        ]),
+      );
     }
     if (status === 400) {
-      const detail = /json/i.test(error.message)
+      const invalidJson = /json/i.test(error.message);
+      const detail = invalidJson
         ? 'the request body is not valid JSON; send a JSON object with content-type application/json'
         : error.message || 'the request could not be read';
-      return sendProblem(c, buildProblem('malformed_request', detail, requestId));
+      return sendProblem(c, buildProblem('malformed_request', detail, requestId, invalidJson ? [{ path: 'body', message: 'not valid JSON' }] : undefined));
     }
     if (status === 401) return sendProblem(c, buildProblem('unauthenticated', error.message || 'authentication required', requestId));
     logger?.error({ err: error }, 'unexpected HTTP exception');

@@ -20,6 +20,7 @@ const COMMON_ERROR_RESPONSES = {
   404: problemResponse('The resource does not exist or belongs to another organization.'),
   409: problemResponse('The resource is not in a state that allows this operation.'),
   413: problemResponse('The request body is larger than the limit.'),
+  415: problemResponse('The request body has a content type other than application/json.'),
   422: problemResponse('The request is well formed but cannot be processed (for example an idempotency key reused with another body).'),
   500: problemResponse('The server failed; the body carries only the request id.'),
 } as const;

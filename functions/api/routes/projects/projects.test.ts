@@ -120,7 +120,7 @@ describe.each(databaseTargets())('projects on %s', (target) => {
     ['an empty change', {}, 'body'],
     ['a blank name', { name: '  ' }, 'body.name'],
     ['a name with a line break', { name: 'a\nb' }, 'body.name'],
-    ['an unknown field', { state: 'active' }, 'body'],
+    ['an unknown field', { state: 'active' }, 'body.state'],
   ])('rejects an update with %s', async (_case, body, path) => {
     const { partner, partnershipId } = await seedPartnership('Invalid update');
     const created = await createProject(partner.ownerSecret, partnershipId);

@@ -1,0 +1,338 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { getTableName, is, sql } from 'drizzle-orm';
+import { PgTable } from 'drizzle-orm/pg-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../../db/client.js';
+import { TEST_OPERATOR_TOKEN, startTestApi, type TestApi } from '../support/api-harness.js';
+import { databaseTargets } from '../support/database.js';
+
+/** Ids and credentials the cases build their requests from. */
+interface Seed {
+  ownerSecret: string;
+  gatewayCredential: string;
+  partnerId: string;
+  partnershipId: string;
+  projectId: string;
+}
+
+/**
+ * A route that takes a JSON body. Every target gets the same bad-body cases (malformed JSON,
+ * unknown field, wrong types, oversize, other content types, empty body); add a target to
+ * cover a new route.
+ */
+interface BodyTarget {
+  operationId: string;
+  method: 'POST' | 'PATCH';
+  path: (seed: Seed) => string;
+  token: (seed: Seed) => string;
+  validBody: (seed: Seed) => Record<string, unknown>;
+  /** Fields set to values of the wrong type, and the error paths they must produce. */
+  wrongTypes: Record<string, unknown>;
+  wrongTypePaths: string[];
+}
+
+const BODY_TARGETS: BodyTarget[] = [
+  {
+    operationId: 'organizations.create',
+    method: 'POST',
+    path: () => '/v1/organizations',
+    token: () => TEST_OPERATOR_TOKEN,
+    validBody: () => ({ name: 'Bad input clinic', kind: 'hospital' }),
+    wrongTypes: { name: 42, kind: true },
+    wrongTypePaths: ['body.name', 'body.kind'],
+  },
+  {
+    operationId: 'organizations.updateCurrent',
+    method: 'PATCH',
+    path: () => '/v1/organization',
+    token: (seed) => seed.ownerSecret,
+    validBody: () => ({ name: 'Renamed' }),
+    wrongTypes: { name: ['Renamed'] },
+    wrongTypePaths: ['body.name'],
+  },
+  {
+    operationId: 'apiKeys.create',
+    method: 'POST',
+    path: () => '/v1/api-keys',
+    token: (seed) => seed.ownerSecret,
+    validBody: () => ({ name: 'scientist', role: 'data_scientist' }),
+    wrongTypes: { name: 7, role: 'root' },
+    wrongTypePaths: ['body.name', 'body.role'],
+  },
+  {
+    operationId: 'partnerships.create',
+    method: 'POST',
+    path: () => '/v1/partnerships',
+    token: (seed) => seed.ownerSecret,
+    validBody: (seed) => ({ purpose: 'Study', endsOn: '2099-01-01', invitedOrganizationIds: [seed.partnerId] }),
+    wrongTypes: { purpose: 5, endsOn: 20990101, invitedOrganizationIds: 'org' },
+    wrongTypePaths: ['body.purpose', 'body.endsOn', 'body.invitedOrganizationIds'],
+  },
+  {
+    operationId: 'projects.create',
+    method: 'POST',
+    path: (seed) => `/v1/partnerships/${seed.partnershipId}/projects`,
+    token: (seed) => seed.ownerSecret,
+    validBody: () => ({ name: 'Relapse risk' }),
+    wrongTypes: { name: null, description: 7 },
+    wrongTypePaths: ['body.name', 'body.description'],
+  },
+  {
+    operationId: 'projects.update',
+    method: 'PATCH',
+    path: (seed) => `/v1/projects/${seed.projectId}`,
+    token: (seed) => seed.ownerSecret,
+    validBody: () => ({ name: 'Renamed project' }),
+    wrongTypes: { name: false },
+    wrongTypePaths: ['body.name'],
+  },
+  {
+    operationId: 'gateways.create',
+    method: 'POST',
+    path: () => '/v1/gateways',
+    token: (seed) => seed.ownerSecret,
+    validBody: () => ({ name: 'Second site' }),
+    wrongTypes: { name: 3, enrolmentTtlMinutes: 'soon' },
+    wrongTypePaths: ['body.name', 'body.enrolmentTtlMinutes'],
+  },
+  {
+    operationId: 'gateways.heartbeat',
+    method: 'POST',
+    path: () => '/v1/gateway/heartbeat',
+    token: (seed) => seed.gatewayCredential,
+    validBody: () => ({ version: '0.1.1' }),
+    wrongTypes: { version: 1 },
+    wrongTypePaths: ['body.version'],
+  },
+];
+
+/** One bad request and the problem it must produce. */
+interface BadInputCase {
+  name: string;
+  method: string;
+  path: (seed: Seed) => string;
+  token: (seed: Seed) => string;
+  /** Sent as is when a string; a `content-type` of undefined sends no header. */
+  body?: (seed: Seed) => string;
+  contentType?: string;
+  status: number;
+  code: string;
+  /** Error paths the problem must name; a trailing `*` accepts any path with that prefix. */
+  errorPaths: string[];
+}
+
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+function bodyCases(target: BodyTarget): BadInputCase[] {
+  const common = { method: target.method, path: target.path, token: target.token };
+  return [
+    {
+      ...common,
+      name: `${target.operationId} with malformed JSON`,
+      body: (seed) => JSON.stringify(target.validBody(seed)).slice(0, -1),
+      contentType: 'application/json',
+      status: 400,
+      code: 'malformed_request',
+      errorPaths: ['body'],
+    },
+    {
+      ...common,
+      name: `${target.operationId} with an unknown field`,
+      body: (seed) => JSON.stringify({ ...target.validBody(seed), rows: [[1, 2, 3]] }),
+      contentType: 'application/json',
+      status: 400,
+      code: 'validation_failed',
+      errorPaths: ['body.rows'],
+    },
+    {
+      ...common,
+      name: `${target.operationId} with wrong types`,
+      body: (seed) => JSON.stringify({ ...target.validBody(seed), ...target.wrongTypes }),
+      contentType: 'application/json',
+      status: 400,
+      code: 'validation_failed',
+      errorPaths: target.wrongTypePaths,
+    },
+    {
+      ...common,
+      name: `${target.operationId} with a body over 1 MiB`,
+      body: (seed) => JSON.stringify({ ...target.validBody(seed), padding: 'x'.repeat(MAX_REQUEST_BYTES) }),
+      contentType: 'application/json',
+      status: 413,
+      code: 'payload_too_large',
+      errorPaths: ['body'],
+    },
+    {
+      ...common,
+      name: `${target.operationId} with a text/plain body`,
+      body: (seed) => JSON.stringify(target.validBody(seed)),
+      contentType: 'text/plain',
+      status: 415,
+      code: 'unsupported_media_type',
+      errorPaths: ['header.content-type'],
+    },
+    {
+      ...common,
+      name: `${target.operationId} with a form body`,
+      body: () => 'name=x',
+      contentType: 'application/x-www-form-urlencoded',
+      status: 415,
+      code: 'unsupported_media_type',
+      errorPaths: ['header.content-type'],
+    },
+    {
+      ...common,
+      name: `${target.operationId} with an empty JSON body`,
+      body: () => '',
+      contentType: 'application/json',
+      status: 400,
+      code: 'malformed_request',
+      errorPaths: ['body'],
+    },
+    {
+      ...common,
+      name: `${target.operationId} with a JSON array body`,
+      body: (seed) => JSON.stringify([target.validBody(seed)]),
+      contentType: 'application/json',
+      status: 400,
+      code: 'validation_failed',
+      errorPaths: ['body'],
+    },
+  ];
+}
+
+const owner = (seed: Seed) => seed.ownerSecret;
+
+/** Malformed path ids and query parameters: each must be a 400 naming the parameter. */
+const PARAMETER_CASES: BadInputCase[] = [
+  ['GET', '/v1/partnerships/ptn_short', 'param.partnershipId'],
+  ['GET', `/v1/partnerships/prj_${'a'.repeat(32)}`, 'param.partnershipId'],
+  ['POST', `/v1/partnerships/PTN_${'A'.repeat(32)}/accept`, 'param.partnershipId'],
+  ['POST', `/v1/partnerships/ptn_${'a'.repeat(33)}/end`, 'param.partnershipId'],
+  ['GET', '/v1/projects/not-an-id', 'param.projectId'],
+  ['PATCH', `/v1/projects/prj_${'1'.repeat(32)}`, 'param.projectId'],
+  ['POST', '/v1/api-keys/key_%27%3B--/revoke', 'param.apiKeyId'],
+  ['GET', '/v1/gateways/gtw_', 'param.gatewayId'],
+  ['GET', '/v1/partnerships?limit=0', 'query.limit'],
+  ['GET', '/v1/partnerships?limit=abc', 'query.limit'],
+  ['GET', '/v1/partnerships?state=paused', 'query.state'],
+  ['GET', '/v1/partnerships?sort=name', 'query.sort'],
+  ['GET', '/v1/partnerships?cursor=not-a-cursor', 'query.cursor'],
+  ['GET', '/v1/projects?partnershipId=ptn_x', 'query.partnershipId'],
+  ['GET', '/v1/projects?state=archived', 'query.state'],
+  ['GET', '/v1/api-keys?limit=100000', 'query.limit'],
+  ['GET', '/v1/audit-events?cursor=W10', 'query.cursor'],
+].map(([method, path, errorPath]) => ({
+  name: `${method} ${path}`,
+  method: method as string,
+  path: () => path as string,
+  token: owner,
+  // A PATCH needs a valid body so that only the path is wrong.
+  ...(method === 'PATCH' ? { body: () => JSON.stringify({ name: 'valid' }), contentType: 'application/json' } : {}),
+  status: 400,
+  code: 'validation_failed',
+  errorPaths: [errorPath as string],
+}));
+
+/** Bodies that are absent or empty on routes that require one. */
+const MISSING_BODY_CASES: BadInputCase[] = [
+  { name: 'partnerships.create without a body', method: 'POST', path: () => '/v1/partnerships', token: owner, status: 400, code: 'validation_failed', errorPaths: ['body.*'] },
+  {
+    name: 'projects.create with an empty object',
+    method: 'POST',
+    path: (seed) => `/v1/partnerships/${seed.partnershipId}/projects`,
+    token: owner,
+    body: () => '{}',
+    contentType: 'application/json',
+    status: 400,
+    code: 'validation_failed',
+    errorPaths: ['body.name'],
+  },
+  {
+    name: 'projects.update with an empty object',
+    method: 'PATCH',
+    path: (seed) => `/v1/projects/${seed.projectId}`,
+    token: owner,
+    body: () => '{}',
+    contentType: 'application/json',
+    status: 400,
+    code: 'validation_failed',
+    errorPaths: ['body'],
+  },
+];
+
+const CASES: BadInputCase[] = [...BODY_TARGETS.flatMap(bodyCases), ...PARAMETER_CASES, ...MISSING_BODY_CASES];
+
+describe.each(databaseTargets())('bad input on %s', (target) => {
+  let api: TestApi;
+  let seed: Seed;
+
+  beforeAll(async () => {
+    api = await startTestApi(target);
+    seed = await seedHospitalAndPartner(api);
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  /** Rows per table: a rejected request must leave every count, the audit chains included, unchanged. */
+  async function countRows(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of Object.values(schema)) {
+      if (!is(table, PgTable)) continue;
+      const [row] = await api.database.db.select({ count: sql<number>`count(*)::int` }).from(table);
+      counts[getTableName(table)] = row?.count ?? -1;
+    }
+    return counts;
+  }
+
+  it.each(CASES.map((testCase) => [testCase.name, testCase] as const))('rejects %s', async (_name, testCase) => {
+    const before = await countRows();
+    expect(Object.keys(before)).toEqual(expect.arrayContaining(['organizations', 'api_keys', 'audit_events', 'partnerships', 'projects', 'idempotency_records']));
+
+    const headers: Record<string, string> = { authorization: `Bearer ${testCase.token(seed)}` };
+    if (testCase.contentType) headers['content-type'] = testCase.contentType;
+    const body = testCase.body?.(seed);
+    const response = await api.runtime.app.request(testCase.path(seed), { method: testCase.method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    const context = `${testCase.method} ${testCase.path(seed)} returned ${response.status}: ${text.slice(0, 2000)}`;
+
+    expect(response.status, context).toBe(testCase.status);
+    expect(response.headers.get('content-type'), context).toContain('application/problem+json');
+    const problem = JSON.parse(text) as { code: string; requestId: string; errors?: Array<{ path: string; message: string }> };
+    expect(problem.code, context).toBe(testCase.code);
+    expect(problem.requestId, context).toBe(response.headers.get('x-request-id'));
+
+    const paths = (problem.errors ?? []).map((error) => error.path);
+    for (const expected of testCase.errorPaths) {
+      const matches = expected.endsWith('*') ? paths.some((path) => path.startsWith(expected.slice(0, -1))) : paths.includes(expected);
+      expect(matches, `${context}\nexpected an error at ${expected}`).toBe(true);
+    }
+
+    expect(await countRows(), context).toEqual(before);
+  });
+});
+
+async function seedHospitalAndPartner(api: TestApi): Promise<Seed> {
+  const hospital = await api.createOrganization('Bad input hospital', 'hospital');
+  const partner = await api.createOrganization('Bad input partner', 'company');
+
+  const proposed = await api.request('POST', '/v1/partnerships', {
+    token: partner.ownerSecret,
+    body: { purpose: 'Bad input study', endsOn: '2099-01-01', invitedOrganizationIds: [hospital.id] },
+  });
+  const partnershipId = ((await proposed.json()) as { id: string }).id;
+  await api.request('POST', `/v1/partnerships/${partnershipId}/accept`, { token: hospital.ownerSecret });
+  const project = await api.request('POST', `/v1/partnerships/${partnershipId}/projects`, { token: hospital.ownerSecret, body: { name: 'Bad input project' } });
+  const projectId = ((await project.json()) as { id: string }).id;
+
+  const created = await api.request('POST', '/v1/gateways', { token: hospital.ownerSecret, body: { name: 'Bad input gateway' } });
+  const { enrolment } = (await created.json()) as { enrolment: { token: string } };
+  const publicKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  const enrolled = await api.request('POST', '/v1/gateways/enroll', { body: { token: enrolment.token, publicKey, version: '0.1.0' } });
+  const { credential } = (await enrolled.json()) as { credential: string };
+  if (!credential || !projectId) throw new Error('seeding the bad-input suite failed; run the gateways and projects suites for the cause');
+
+  return { ownerSecret: hospital.ownerSecret, gatewayCredential: credential, partnerId: partner.id, partnershipId, projectId };
+}
