@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+import { PROJECT_ROOT } from './bundling.js';
 import { ENVIRONMENT_NAMES, MAX_REQUEST_BYTES, selectConfig } from './config.js';
+import { parseRouteKey } from './stacks/api-stack.js';
 
 describe('selectConfig', () => {
   it('selects dev without an env context value', () => {
@@ -44,5 +50,22 @@ describe('selectConfig', () => {
 describe('MAX_REQUEST_BYTES', () => {
   it('is 1 MiB', () => {
     expect(MAX_REQUEST_BYTES).toBe(1024 * 1024);
+  });
+});
+
+describe('routeThrottles', () => {
+  // openapi.yaml is generated from the Hono route definitions, so a throttled route that it lacks
+  // would get the app's 404 and protect nothing.
+  const openApi = parse(readFileSync(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8')) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+
+  it.each(
+    ENVIRONMENT_NAMES.flatMap((envName) => Object.keys(selectConfig(envName).api.routeThrottles).map((routeKey) => [envName, routeKey])),
+  )('%s route %s is an API operation', (_envName, routeKey) => {
+    const { method, path } = parseRouteKey(routeKey);
+
+    expect(Object.keys(openApi.paths)).toContain(path);
+    expect(Object.keys(openApi.paths[path] ?? {})).toContain(method.toLowerCase());
   });
 });

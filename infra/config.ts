@@ -106,8 +106,7 @@ const REGION = 'eu-west-3';
 const AVAILABILITY_ZONES = ['eu-west-3a', 'eu-west-3b'];
 
 // Unauthenticated enrolment spends a one-time token, so it gets a tight limit against guessing.
-// NOTE: the key must match the enrolment route of the Hono app. A key that matches no Hono route
-// still deploys, and the app returns 404 for its requests.
+// config.test.ts checks that each throttled route is an operation of openapi.yaml.
 const ENROLMENT_THROTTLE: ThrottleLimits = { rateLimit: 1, burstLimit: 5 };
 
 const CONFIGS: Record<EnvironmentName, OnsiteConfig> = {
@@ -141,7 +140,7 @@ const CONFIGS: Record<EnvironmentName, OnsiteConfig> = {
     },
     api: {
       defaultThrottle: { rateLimit: 20, burstLimit: 40 },
-      routeThrottles: { 'POST /v1/gateways/enrol': ENROLMENT_THROTTLE },
+      routeThrottles: { 'POST /v1/gateways/enroll': ENROLMENT_THROTTLE },
       memorySizeMb: 1024,
       timeoutSeconds: 29,
     },
@@ -183,7 +182,7 @@ const CONFIGS: Record<EnvironmentName, OnsiteConfig> = {
     },
     api: {
       defaultThrottle: { rateLimit: 100, burstLimit: 200 },
-      routeThrottles: { 'POST /v1/gateways/enrol': ENROLMENT_THROTTLE },
+      routeThrottles: { 'POST /v1/gateways/enroll': ENROLMENT_THROTTLE },
       memorySizeMb: 1024,
       timeoutSeconds: 29,
     },

@@ -47,13 +47,13 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   error: '$context.error.message',
 });
 
-/** Splits an HTTP API route key such as `POST /v1/gateways/enrol` into method and path. */
+/** Splits an HTTP API route key such as `POST /v1/gateways/enroll` into method and path. */
 export function parseRouteKey(routeKey: string): { method: HttpMethod; path: string } {
   const match = /^([A-Z]+) (\/\S*)$/.exec(routeKey);
   const method = match?.[1];
   const path = match?.[2];
   if (method === undefined || path === undefined || !(Object.values(HttpMethod) as string[]).includes(method)) {
-    throw new Error(`Invalid route key "${routeKey}": expected "METHOD /path", for example "POST /v1/gateways/enrol".`);
+    throw new Error(`Invalid route key "${routeKey}": expected "METHOD /path", for example "POST /v1/gateways/enroll".`);
   }
 
   return { method: method as HttpMethod, path };

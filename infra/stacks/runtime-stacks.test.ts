@@ -16,7 +16,7 @@ type Statement = { Effect: string; Principal?: unknown; Action: string | string[
 
 describe('parseRouteKey', () => {
   it.each([
-    ['POST /v1/gateways/enrol', 'POST', '/v1/gateways/enrol'],
+    ['POST /v1/gateways/enroll', 'POST', '/v1/gateways/enroll'],
     ['GET /health', 'GET', '/health'],
     ['ANY /v1/{proxy+}', 'ANY', '/v1/{proxy+}'],
   ])('splits %s', (routeKey, method, path) => {
