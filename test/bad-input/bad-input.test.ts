@@ -16,9 +16,9 @@ interface Seed {
 }
 
 /**
- * A route that takes a JSON body. Every target gets the same bad-body cases (malformed JSON,
- * unknown field, wrong types, oversize, other content types, empty body); add a target to
- * cover a new route.
+ * A route that takes a JSON body. Every target gets the same bad-body cases: malformed JSON, an
+ * unknown field, wrong types, oversize, other content types and an empty body. To cover a new
+ * route, add a target.
  */
 interface BodyTarget {
   operationId: string;

@@ -68,7 +68,7 @@ export function fillPath(template: string, values: Record<string, string>): stri
 const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 const ID_PATTERN = /^\^([a-z]+)_\[a-z2-7\]\{32\}\$$/;
 
-/** A well-formed id that matches an id pattern such as `^prj_[a-z2-7]{32}$` and names no row. */
+/** Creates a random, well-formed id that matches an id pattern such as `^prj_[a-z2-7]{32}$` and names no row. */
 export function randomIdFor(pattern: string | undefined): string {
   const prefix = pattern ? ID_PATTERN.exec(pattern)?.[1] : undefined;
   if (!prefix) throw new Error(`path parameter pattern ${pattern ?? '(none)'} is not a prefixed id pattern`);

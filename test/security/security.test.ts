@@ -225,7 +225,7 @@ describe.each(databaseTargets())('security of every operation on %s', (target) =
     const seeded = pathValuesFor(operation, 'seeded');
     const random = pathValuesFor(operation, 'random');
 
-    // An operation whose ids the suite cannot seed yet must answer 404 even to the owner.
+    // An operation whose ids the suite cannot seed yet must return 404 even to the owner.
     if (!seeded.seededAll) {
       const token = typeof access === 'object' ? seed.hospitalKeys[access.roles[0] ?? 'owner'] : seed.gatewayCredential;
       expectProblem(operation, await call(operation, { authorization: `Bearer ${token}`, path: seeded.path }), 404, 'not_found');
