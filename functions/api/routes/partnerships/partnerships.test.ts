@@ -70,6 +70,42 @@ describe.each(databaseTargets())('partnerships on %s', (target) => {
     expect(second.body.members.every((member) => member.respondedAt !== null)).toBe(true);
   });
 
+  it('activates once when invitees accept concurrently', async () => {
+    const partner = await api.createOrganization('Concurrent partner', 'company');
+    const hospitals = await Promise.all([1, 2, 3].map((index) => api.createOrganization(`Concurrent hospital ${index}`)));
+    const proposed = await propose(partner, hospitals);
+
+    const answers = await Promise.all(hospitals.map((hospital) => answer(hospital, proposed.id, 'accept')));
+    expect(answers.map((result) => result.status)).toEqual([200, 200, 200]);
+
+    const read = await api.request('GET', `/v1/partnerships/${proposed.id}`, { token: partner.ownerSecret });
+    expect(((await read.json()) as PartnershipBody).state).toBe('active');
+    const actions = await auditActions(partner);
+    expect(actions.filter((action) => action === 'partnership.accepted')).toHaveLength(3);
+    expect(actions.filter((action) => action === 'partnership.activated')).toHaveLength(1);
+    const verify = await api.request('POST', '/v1/audit-events/verify', { token: partner.ownerSecret });
+    expect(((await verify.json()) as { valid: boolean }).valid).toBe(true);
+  });
+
+  it('replays a proposal sent twice with one idempotency key', async () => {
+    const partner = await api.createOrganization('Retrying partner', 'company');
+    const hospital = await api.createOrganization('Retried hospital');
+    const request = {
+      token: partner.ownerSecret,
+      headers: { 'idempotency-key': 'propose-relapse-study' },
+      body: { purpose: 'Retried study', endsOn: FUTURE_DATE, invitedOrganizationIds: [hospital.id] },
+    };
+
+    const first = await api.request('POST', '/v1/partnerships', request);
+    const again = await api.request('POST', '/v1/partnerships', request);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(await again.json()).toEqual(await first.json());
+
+    const list = await api.request('GET', '/v1/partnerships', { token: partner.ownerSecret });
+    expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(1);
+  });
+
   it('records every transition in each member chain', async () => {
     const partner = await api.createOrganization('Audited partner', 'company');
     const hospital = await api.createOrganization('Audited hospital');
