@@ -144,19 +144,23 @@ export async function expireLeases(deps: SchedulerDependencies): Promise<{ retur
 /**
  * Runs `sweep` every `intervalMs` in this process (the local server; on AWS a schedule invokes
  * the sweep Lambda instead). Sweeps never overlap: a tick that finds the previous sweep still
- * running is skipped. Returns a function that stops the timer.
+ * running is skipped. Returns a function that stops the timer and resolves once the sweep in
+ * progress, if any, has finished, so the caller can close the database after it.
  */
-export function startSweepTimer(deps: SchedulerDependencies, intervalMs: number): () => void {
-  let running = false;
+export function startSweepTimer(deps: SchedulerDependencies, intervalMs: number): () => Promise<void> {
+  let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    sweep(deps)
+    running = sweep(deps)
+      .then(() => undefined)
       .catch((error: unknown) => deps.logger.error({ err: error }, 'sweep failed; the next tick retries'))
       .finally(() => {
-        running = false;
+        running = undefined;
       });
   }, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
