@@ -19,11 +19,11 @@ export interface NetworkRoundResult {
 }
 
 /**
- * Combines the sites' new weights into the next global model: validates each update against the
- * network's layout (and the change from the global model against `maxUpdateNorm`), averages the
- * accepted ones weighted by sample count (Σ nᵢwᵢ / Σ nᵢ) and applies the server optimiser
- * (FedAvg, FedAvgM, FedAdam, FedYogi or FedAdagrad). Raises `AggregationError` when no update is
- * usable; the caller then keeps the previous weights and state.
+ * Combines the sites' new weights into the next global model. Each update is validated against
+ * the network's layout, and its change from the global model against `maxUpdateNorm`. The accepted
+ * ones are averaged weighted by sample count (Σ nᵢwᵢ / Σ nᵢ), then the server optimiser (FedAvg,
+ * FedAvgM, FedAdam, FedYogi or FedAdagrad) takes its step. Raises `AggregationError` when no
+ * update is usable, and the caller then keeps the previous weights and state.
  */
 export function aggregateNetworkRound(options: {
   config: NetworkConfig;
