@@ -3,8 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { createCommandContext, type CliDependencies, type CommandContext, type CommandRegistration } from './commands/context.js';
 import { registerDatasetCommands } from './commands/dataset.js';
+import { registerEnrollCommand } from './commands/enroll.js';
 import { createOutput } from './commands/output.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
 import { STATE_DIR_ENV } from './state/index.js';
 
@@ -17,10 +19,12 @@ export const GATEWAY_VERSION = '0.1.0';
  * that receives the program and the shared context (see `registerStatusCommand` for the shape).
  */
 export const COMMAND_REGISTRATIONS: readonly CommandRegistration[] = [
+  registerEnrollCommand,
   registerDatasetCommands,
   registerPolicyCommands,
   registerStatusCommand,
   registerAuditCommands,
+  registerRunCommand,
 ];
 
 /** Builds the commander program with the global options and the given commands. */
