@@ -47,7 +47,7 @@ describeWithHandlers('runtime stacks', () => {
 
     beforeAll(() => {
       // cdk-nag and schema validation run in onsite-app.test.ts; this suite reads properties.
-      synth = synthesizeOnsite(envName, { checks: false });
+      synth = synthesizeOnsite(envName, { nag: false, validateTemplates: false });
       config = synth.config;
     });
 

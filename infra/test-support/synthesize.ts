@@ -53,17 +53,21 @@ export interface SynthesizedOnsite {
   readonly config: OnsiteConfig;
   readonly stacks: OnsiteStacks;
   readonly templates: Record<StackName, Template>;
-  /** Empty when the checks were not run. */
+  /** Empty when cdk-nag did not run. */
   readonly nagErrors: NagError[];
 }
 
-/**
- * Builds and synthesises every stack of one environment, bundling the handlers. With `checks`
- * (the default), CloudFormation schema validation and cdk-nag run too.
- */
-export function synthesizeOnsite(envName: EnvironmentName, options: { checks?: boolean } = {}): SynthesizedOnsite {
-  const checks = options.checks ?? true;
-  const app = createTestApp({ validateTemplates: checks });
+export interface SynthesisOptions {
+  /** Run cdk-nag's AwsSolutions pack (default true). */
+  readonly nag?: boolean;
+  /** Run CDK's CloudFormation schema validation (default true). */
+  readonly validateTemplates?: boolean;
+}
+
+/** Builds and synthesises every stack of one environment, bundling the handlers. */
+export function synthesizeOnsite(envName: EnvironmentName, options: SynthesisOptions = {}): SynthesizedOnsite {
+  const nag = options.nag ?? true;
+  const app = createTestApp({ validateTemplates: options.validateTemplates ?? true });
   const config = selectConfig(envName);
   const stacks = buildOnsiteStacks(app, config);
 
@@ -71,7 +75,7 @@ export function synthesizeOnsite(envName: EnvironmentName, options: { checks?: b
     Object.entries(stacks).map(([name, stack]: [string, Stack]) => [name, Template.fromStack(stack)]),
   ) as Record<StackName, Template>;
 
-  return { config, stacks, templates, nagErrors: checks ? listNagErrors(app) : [] };
+  return { config, stacks, templates, nagErrors: nag ? listNagErrors(app) : [] };
 }
 
 const missingHandlers = listMissingHandlerEntries();
