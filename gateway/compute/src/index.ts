@@ -11,3 +11,6 @@ export * from './mlp/index.js';
 export * from './stats/index.js';
 export * from './survival/index.js';
 export * from './metrics/index.js';
+export * from './protocol/registry.js';
+export * from './protocol/feature-layout.js';
+export * from './protocol/tensor-json.js';

@@ -1,6 +1,6 @@
 import type { ColumnarTable } from '../spec/design-matrix.js';
 import type { ModelFamily, ModelSpec } from '../spec/model-spec.js';
-import type { TensorMap } from '../weights/tensor-map.js';
+import type { TensorLayout, TensorMap } from '../weights/tensor-map.js';
 
 /**
  * The contract between the cloud's job scheduler, the gateway's runner and the maths. A job runs
@@ -31,14 +31,14 @@ export type ComputationName = (typeof COMPUTATION_NAMES)[number];
 export interface SitePrivacy {
   /** Smallest count a site may report in a cell (a Kaplan–Meier time, a level count). */
   minCellSize: number;
-  /** What to do with a smaller cell: leave it out of the report, or refuse the whole task. */
+  /** Action for a smaller cell: leave it out of the report, or refuse the whole task. */
   smallCellAction: 'suppress' | 'refuse';
   /** Whether exact event times may leave the site; when false, times are rounded up to `timeGridDays`. */
   exactEventTimes: boolean;
   timeGridDays: number;
 }
 
-/** What the cloud sends to every site for one round. */
+/** The plan of one round, sent by the cloud to every site. */
 export interface RoundPlan {
   /** JSON parameters of the round (for example the times at which to evaluate, or histogram edges). */
   parameters: Record<string, unknown>;
@@ -55,7 +55,7 @@ export interface SiteInput {
   privacy: SitePrivacy;
 }
 
-/** What one site returns for one round: sums and counts, never a row. */
+/** One site's output for one round: sums and counts, never a row. */
 export interface SiteContribution {
   tensors: TensorMap;
   /** Rows that contributed (after missing-value handling), a positive integer. */
@@ -104,4 +104,26 @@ export interface Computation<State = unknown> {
    * `AggregationError` (and so keeps the previous state) when the contributions cannot be combined.
    */
   serverStep(state: State, contributions: ContributionFromSite[], round: number): ServerStepResult<State>;
+  /**
+   * The exact tensors every site must return in a round, when they do not depend on the site's
+   * data. The scheduler then leaves out a contribution that does not match, with its reason,
+   * before the server step. Absent for outputs whose length depends on the data (exact
+   * Kaplan–Meier times), which `serverStep` checks itself.
+   */
+  contributionLayout?(state: State, round: number): TensorLayout;
+}
+
+/**
+ * Raised by `runSite` when the site's privacy settings forbid the computation on this data (a
+ * cell under the minimum size with the "refuse" action, for example). The gateway reports the
+ * reason to the cloud as a refusal instead of a failure.
+ */
+export class SiteRefusal extends Error {
+  override name = 'SiteRefusal';
+  constructor(
+    readonly code: 'small_cell' | 'small_cohort' | 'policy',
+    message: string,
+  ) {
+    super(message);
+  }
 }

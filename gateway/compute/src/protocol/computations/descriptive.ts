@@ -1,0 +1,119 @@
+import { descriptiveOutputs, descriptivePlanSchema, descriptiveSiteLayout, type DescriptivePlan } from '../../stats/descriptive-plan.js';
+import { computeDescriptiveSiteSums } from '../../stats/descriptive-site.js';
+import { summarizeDescriptive } from '../../stats/descriptive-summary.js';
+import { addSiteTensors, type SiteTensors } from '../../stats/site-graph.js';
+import { siteTensorsToTensorMap, tensorMapToSiteTensors } from '../../stats/site-layout.js';
+import { DEFAULT_MINIMUM_CELL_SIZE } from '../../stats/suppression.js';
+import { listUsedColumns } from '../../spec/design-matrix.js';
+import { SiteRefusal, type Computation, type SitePrivacy } from '../computation.js';
+
+export interface DescriptiveJobState {
+  plan: DescriptivePlan;
+  /** Cells below this count are withheld from the published summaries. */
+  minimumCellSize: number;
+}
+
+/** Names of the count tensors of a plan, whose cells the site's small-cell rule applies to. */
+function countTensorNames(plan: DescriptivePlan): string[] {
+  return [
+    ...plan.numeric.filter((entry) => entry.binEdges !== undefined).map((entry) => descriptiveOutputs.histogram(entry.column)),
+    ...plan.categorical.map((entry) => descriptiveOutputs.levelCounts(entry.column)),
+  ];
+}
+
+/**
+ * Withholds, at the site, count cells between 1 and the minimum cell size: "refuse" refuses the
+ * task, "suppress" sends the cell as 0. Pooled counts then include only released cells, which the
+ * summary states with the number of cells withheld.
+ */
+function applyCellRule(tensors: SiteTensors, plan: DescriptivePlan, privacy: SitePrivacy): number {
+  let withheld = 0;
+  for (const name of countTensorNames(plan)) {
+    const tensor = tensors[name];
+    if (!tensor) continue;
+    const data = tensor.data as Float64Array;
+    for (let index = 0; index < data.length; index += 1) {
+      const count = data[index] as number;
+      if (count > 0 && count < privacy.minCellSize) {
+        if (privacy.smallCellAction === 'refuse') {
+          throw new SiteRefusal('small_cell', `a count of ${name} holds ${count} patients, fewer than the minimum cell size ${privacy.minCellSize}`);
+        }
+        data[index] = 0;
+        withheld += 1;
+      }
+    }
+  }
+  return withheld;
+}
+
+/**
+ * Cohort statistics from sums: per numeric column the count, sum and sum of squares (and a
+ * histogram over given edges), per categorical column the count of each level. The server adds
+ * the sites' sums and reports pooled and per-site means, SDs and counts, with small cells withheld.
+ * The plan may only name columns the approved spec uses, so the site policy's column rules cover it.
+ */
+export const descriptiveComputation: Computation<DescriptiveJobState> = {
+  name: 'descriptive',
+  kind: 'analytics',
+  families: ['kaplan_meier', 'cox_ph', 'logistic_regression', 'mlp_classifier'],
+
+  initialState(spec, settings) {
+    const { minimumCellSize, ...planInput } = settings.options as { minimumCellSize?: unknown } & Record<string, unknown>;
+    const parsed = descriptivePlanSchema.safeParse(planInput);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new RangeError(`descriptive: options.${issue?.path.join('.') ?? ''} is invalid: ${issue?.message ?? 'unknown problem'}`);
+    }
+    const allowed = new Set(listUsedColumns(spec));
+    for (const entry of [...parsed.data.numeric, ...parsed.data.categorical]) {
+      if (!allowed.has(entry.column)) {
+        throw new RangeError(`descriptive: column "${entry.column}" is not used by the approved spec; describe only its columns (${[...allowed].join(', ')})`);
+      }
+    }
+    const minimum = minimumCellSize ?? DEFAULT_MINIMUM_CELL_SIZE;
+    if (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 1) {
+      throw new RangeError(`descriptive: options.minimumCellSize is ${String(minimum)}; use a positive integer such as 10`);
+    }
+    return { plan: parsed.data, minimumCellSize: minimum };
+  },
+
+  planRound(state) {
+    return { parameters: { plan: state.plan } };
+  },
+
+  contributionLayout(state) {
+    return descriptiveSiteLayout(state.plan);
+  },
+
+  async runSite({ table, parameters, privacy }) {
+    const plan = descriptivePlanSchema.parse(parameters.plan);
+    const result = await computeDescriptiveSiteSums(table, plan);
+    const withheld = applyCellRule(result.tensors, plan, privacy);
+    return { tensors: siteTensorsToTensorMap(result.tensors), sampleCount: result.rowCount, metrics: { withheldCells: withheld } };
+  },
+
+  serverStep(state, contributions) {
+    let pooled: SiteTensors | undefined;
+    const perSite = contributions.map((entry) => {
+      const tensors = tensorMapToSiteTensors(entry.contribution.tensors);
+      pooled = pooled === undefined ? tensors : addSiteTensors(pooled, tensors);
+      return {
+        siteId: entry.siteId,
+        withheldCells: entry.contribution.metrics.withheldCells ?? 0,
+        summary: summarizeDescriptive(tensors, state.plan, { minimumCellSize: state.minimumCellSize }),
+      };
+    });
+    if (pooled === undefined) throw new RangeError('descriptive: no site contributed; a round needs at least one site');
+
+    return {
+      state,
+      done: true,
+      roundMetrics: { sites: contributions.length },
+      results: {
+        pooled: summarizeDescriptive(pooled, state.plan, { minimumCellSize: state.minimumCellSize }),
+        perSite,
+        withheldCellsAtSites: perSite.reduce((sum, site) => sum + site.withheldCells, 0),
+      },
+    };
+  },
+};

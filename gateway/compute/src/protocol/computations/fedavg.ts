@@ -1,0 +1,157 @@
+import { createServerOptimizerState, type ServerOptimizerState } from '../../aggregate/server-optimizer.js';
+import { prepareBinarySiteData } from '../../logistic/binary-site-data.js';
+import { logisticCoefficientsFromWeights } from '../../logistic/logistic-fedavg.js';
+import { initializeNetworkWeights, predictProbabilities, trainLocalEpochs } from '../../mlp/local-training.js';
+import { networkTensorLayout } from '../../mlp/network-config.js';
+import { deriveSeed } from '../../mlp/seeded-random.js';
+import { aggregateNetworkRound } from '../../mlp/server-round.js';
+import { federatedTrainingPlanFromSpec, type FederatedTrainingPlan } from '../../mlp/spec-config.js';
+import { compilePredictGraph, compileTrainStepGraph } from '../../mlp/train-step-graph.js';
+import { buildDesignMatrix } from '../../spec/design-matrix.js';
+import type { ModelFamily, ModelSpec } from '../../spec/model-spec.js';
+import type { TensorMap } from '../../weights/tensor-map.js';
+import type { Computation, ComputationName, ComputationSettings, ServerStepResult } from '../computation.js';
+import { classificationContribution, classificationLayout, summarizeClassificationContributions } from '../evaluation.js';
+import { featureLayout } from '../feature-layout.js';
+import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
+
+export interface FedAvgJobState {
+  layout: string[];
+  plan: FederatedTrainingPlan;
+  /** Rounds of local training to run; one evaluation round follows. */
+  trainingRounds: number;
+  roundsDone: number;
+  phase: 'train' | 'evaluate';
+  weights: TensorMapJson;
+  optimizer: { optimizer: ServerOptimizerState['optimizer']; step: number; moments: TensorMapJson };
+  /** Weighted mean of the sites' last-epoch training loss, per round: the training curve. */
+  lossHistory: number[];
+}
+
+function readRounds(settings: ComputationSettings): number {
+  const rounds = settings.maxRounds;
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10_000) {
+    throw new RangeError(`FedAvg: maxRounds is ${rounds}; set the number of training rounds (1 to 10000)`);
+  }
+  return rounds;
+}
+
+function restoreOptimizer(state: FedAvgJobState): ServerOptimizerState {
+  return { optimizer: state.optimizer.optimizer, step: state.optimizer.step, moments: tensorMapFromJson(state.optimizer.moments) };
+}
+
+/** Site-side predictions of the current global network, for the evaluation round. */
+async function predictAtSite(spec: ModelSpec, table: Parameters<typeof buildDesignMatrix>[0], plan: FederatedTrainingPlan, weights: TensorMap) {
+  const matrix = buildDesignMatrix(table, spec);
+  const data = prepareBinarySiteData({ layout: matrix.layout, n: matrix.n, x: matrix.x, y: matrix.y as Float64Array }, plan.config.layout);
+  const probabilities = await predictProbabilities({ graph: compilePredictGraph(plan.config), config: plan.config, data, weights });
+  return { probabilities, labels: data.y, n: data.n };
+}
+
+/**
+ * FedAvg-family training of a network (an MLP, or logistic regression as a network with no hidden
+ * layer): every round the sites train local epochs from the global weights (with FedProx's
+ * proximal term when the spec sets μ) and return their new weights; the server averages them
+ * weighted by sample count and applies the spec's server optimiser (FedAvg, FedAvgM, FedAdam,
+ * FedYogi, FedAdagrad). A last round evaluates the final model at every site.
+ */
+function fedAvgComputation(name: ComputationName, families: readonly ModelFamily[]): Computation<FedAvgJobState> {
+  return {
+    name,
+    kind: 'train',
+    families,
+
+    initialState(spec, settings) {
+      const layout = featureLayout(spec);
+      const plan = federatedTrainingPlanFromSpec(spec, layout);
+      const weights = initializeNetworkWeights(plan.config, plan.seed);
+      const optimizer = createServerOptimizerState(plan.server, networkTensorLayout(plan.config));
+      return {
+        layout,
+        plan,
+        trainingRounds: readRounds(settings),
+        roundsDone: 0,
+        phase: 'train',
+        weights: tensorMapToJson(weights),
+        optimizer: { optimizer: optimizer.optimizer, step: optimizer.step, moments: tensorMapToJson(optimizer.moments) },
+        lossHistory: [],
+      };
+    },
+
+    planRound(state, round) {
+      return { parameters: { phase: state.phase, round }, globalTensors: tensorMapFromJson(state.weights) };
+    },
+
+    contributionLayout(state) {
+      return state.phase === 'evaluate' ? classificationLayout() : networkTensorLayout(state.plan.config);
+    },
+
+    async runSite({ spec, table, parameters, globalTensors, round }) {
+      if (!globalTensors) throw new RangeError(`${name}: the task carries no global weights; the round is malformed`);
+      const plan = federatedTrainingPlanFromSpec(spec, featureLayout(spec));
+
+      if (parameters.phase === 'evaluate') {
+        const { probabilities, labels, n } = await predictAtSite(spec, table, plan, globalTensors);
+        return { tensors: await classificationContribution(probabilities, labels), sampleCount: n, metrics: {} as Record<string, number> };
+      }
+
+      const matrix = buildDesignMatrix(table, spec);
+      const data = prepareBinarySiteData({ layout: matrix.layout, n: matrix.n, x: matrix.x, y: matrix.y as Float64Array }, plan.config.layout);
+      const result = await trainLocalEpochs({
+        graph: compileTrainStepGraph(plan.config),
+        config: plan.config,
+        data,
+        weights: globalTensors,
+        epochs: plan.localEpochs,
+        batchSize: plan.batchSize,
+        seed: deriveSeed(plan.seed, round),
+      });
+      return { tensors: result.weights, sampleCount: result.sampleCount, metrics: { loss: result.meanLoss } };
+    },
+
+    serverStep(state, contributions): ServerStepResult<FedAvgJobState> {
+      if (state.phase === 'evaluate') {
+        const evaluation = summarizeClassificationContributions(contributions);
+        const weights = tensorMapFromJson(state.weights);
+        const results: Record<string, unknown> = { evaluation, lossHistory: state.lossHistory, rounds: state.roundsDone };
+        if (state.plan.config.hiddenLayers.length === 0) results.coefficients = logisticCoefficientsFromWeights(state.layout, weights);
+        return {
+          state,
+          done: true,
+          roundMetrics: { accuracy: evaluation.pooled.accuracy ?? Number.NaN, auc: evaluation.pooled.auc ?? Number.NaN },
+          results,
+        };
+      }
+
+      const round = aggregateNetworkRound({
+        config: state.plan.config,
+        optimizer: state.plan.server,
+        global: tensorMapFromJson(state.weights),
+        state: restoreOptimizer(state),
+        updates: contributions.map((entry) => ({ siteId: entry.siteId, sampleCount: entry.contribution.sampleCount, tensors: entry.contribution.tensors })),
+        maxUpdateNorm: Number.POSITIVE_INFINITY,
+      });
+      const lossSum = contributions.reduce((sum, entry) => sum + (entry.contribution.metrics.loss ?? 0) * entry.contribution.sampleCount, 0);
+      const loss = lossSum / round.totalSamples;
+      const roundsDone = state.roundsDone + 1;
+      const next: FedAvgJobState = {
+        ...state,
+        roundsDone,
+        phase: roundsDone >= state.trainingRounds ? 'evaluate' : 'train',
+        weights: tensorMapToJson(round.weights),
+        optimizer: { optimizer: round.state.optimizer, step: round.state.step, moments: tensorMapToJson(round.state.moments) },
+        lossHistory: [...state.lossHistory, loss],
+      };
+      return {
+        state: next,
+        done: false,
+        roundMetrics: { loss, samples: round.totalSamples, pseudoGradientNorm: round.pseudoGradientNorm, rejected: round.rejections.length },
+        results: { rounds: roundsDone, lossHistory: next.lossHistory },
+        modelTensors: round.weights,
+      };
+    },
+  };
+}
+
+export const logisticFedAvgComputation = fedAvgComputation('logistic_fedavg', ['logistic_regression']);
+export const mlpFedAvgComputation = fedAvgComputation('mlp_fedavg', ['mlp_classifier']);

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ColumnarTable, TableColumn } from '../spec/design-matrix.js';
+import { normaliseModelSpec, type ModelSpecInput } from '../spec/index.js';
+import { decodeTensors, encodeTensors } from '../weights/safetensors.js';
+import type { ContributionFromSite, SitePrivacy } from './computation.js';
+import { getComputation } from './registry.js';
+
+const DATA = new URL('../../../../../shared/data/', import.meta.url);
+
+/** Reads a comma-separated file without quoting: numeric columns as numbers, others as categories. */
+function readTable(path: URL, rows?: (index: number) => boolean): ColumnarTable {
+  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
+  const names = (header as string).split(',');
+  const kept = lines.filter((_, index) => rows?.(index) ?? true).map((line) => line.split(','));
+  const columns = new Map<string, TableColumn>();
+  names.forEach((name, column) => {
+    const raw = kept.map((cells) => cells[column] as string);
+    if (raw.every((value) => value !== '' && Number.isFinite(Number(value)))) {
+      columns.set(name, { type: 'number', values: raw.map(Number) });
+    } else {
+      columns.set(name, { type: 'categorical', levels: [...new Set(raw)].sort(), values: raw });
+    }
+  });
+  return { rowCount: kept.length, columns };
+}
+
+const EXACT: SitePrivacy = { minCellSize: 10, smallCellAction: 'refuse', exactEventTimes: true, timeGridDays: 30 };
+
+/** Runs a job's rounds in-process, passing every contribution through the weights format as the wire does. */
+async function runJob(name: Parameters<typeof getComputation>[0], specInput: ModelSpecInput, sites: ColumnarTable[], options: Record<string, unknown> = {}, maxRounds = 30, privacy = EXACT) {
+  const computation = getComputation(name);
+  const { spec } = normaliseModelSpec(specInput);
+  let state = computation.initialState(spec, { maxRounds, options });
+  const rounds: Array<Record<string, number>> = [];
+
+  for (let round = 1; round <= 100; round += 1) {
+    state = JSON.parse(JSON.stringify(state)) as typeof state;
+    const plan = computation.planRound(state, round);
+    const globalTensors = plan.globalTensors ? decodeTensors(encodeTensors(plan.globalTensors)).tensors : undefined;
+    const contributions: ContributionFromSite[] = [];
+    for (const [index, table] of sites.entries()) {
+      const contribution = await computation.runSite({ spec, table, round, parameters: plan.parameters, ...(globalTensors ? { globalTensors } : {}), privacy });
+      contributions.push({ siteId: `site${index + 1}`, contribution: { ...contribution, tensors: decodeTensors(encodeTensors(contribution.tensors)).tensors } });
+    }
+    const step = computation.serverStep(state, contributions, round);
+    rounds.push(step.roundMetrics);
+    state = step.state;
+    if (step.done) return { results: step.results, rounds };
+  }
+  throw new Error(`${name} did not finish in 100 rounds`);
+}
+
+const relative = (actual: number, expected: number) => Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
+const siteTables = [1, 2, 3].map((site) => readTable(new URL(`gbsg2_sites/site${site}.csv`, DATA)));
+const DESIGN_COVARIATES = ['horTh_yes', 'age', 'menostat_Post', 'tsize', 'tgrade_II', 'tgrade_III', 'pnodes', 'progrec', 'estrec'];
+
+describe('computation registry', () => {
+  it('fits the site-stratified Cox model of R within 1e-6', async () => {
+    const reference = JSON.parse(readFileSync(new URL('reference/gbsg2_cox_stratified.json', DATA), 'utf8')).breslow.tight_control;
+    const { results, rounds } = await runJob(
+      'cox_newton',
+      {
+        family: 'cox_ph',
+        outcome: { kind: 'survival', time: 'time', event: 'event' },
+        features: DESIGN_COVARIATES.map((column) => ({ column, encoding: 'numeric' })),
+        hyperparameters: { ties: 'breslow' },
+      },
+      siteTables,
+    );
+    const cox = (results as { cox: { coefficients: Array<{ name: string; coefficient: number; standardError: number }>; loglik: number; iterations: number } }).cox;
+
+    for (const entry of cox.coefficients) {
+      expect(relative(entry.coefficient, reference.coefficients[entry.name]), entry.name).toBeLessThan(1e-6);
+      expect(relative(entry.standardError, reference.se[entry.name]), entry.name).toBeLessThan(1e-6);
+    }
+    expect(relative(cox.loglik, reference.loglik)).toBeLessThan(1e-6);
+    expect(cox.iterations).toBeLessThanOrEqual(reference.iterations + 1);
+    // One more round than Newton iterations: the first evaluates the null model at β = 0.
+    expect(rounds.length).toBe(cox.iterations + 1);
+  });
+
+  it('reproduces the pooled Kaplan–Meier curve of R from three sites', async () => {
+    const reference = JSON.parse(readFileSync(new URL('reference/gbsg2_km.json', DATA), 'utf8')).overall;
+    const { results } = await runJob(
+      'kaplan_meier',
+      { family: 'kaplan_meier', outcome: { kind: 'survival', time: 'time', event: 'event' } },
+      siteTables,
+      { times: [365, 730, 1095, 1825] },
+    );
+    const overall = (results as { overall: { time: number[]; nEvent: number[]; surv: number[]; lower: number[]; median: number; medianLower: number; medianUpper: number } }).overall;
+    const eventIndices = overall.time.flatMap((_, index) => ((overall.nEvent[index] as number) > 0 ? [index] : []));
+
+    expect(eventIndices.map((index) => overall.time[index])).toEqual(reference.time);
+    eventIndices.forEach((index, k) => {
+      expect(Math.abs((overall.surv[index] as number) - reference.surv[k])).toBeLessThan(1e-9);
+      expect(Math.abs((overall.lower[index] as number) - reference.lower_95[k])).toBeLessThan(1e-9);
+    });
+    expect([overall.median, overall.medianLower, overall.medianUpper]).toEqual([1807, 1587, 2030]);
+  });
+
+  it('refuses a Kaplan–Meier group smaller than the minimum cell size', async () => {
+    const tiny = readTable(new URL('gbsg2_sites/site1.csv', DATA), (index) => index < 30);
+    const run = runJob(
+      'kaplan_meier',
+      { family: 'kaplan_meier', outcome: { kind: 'survival', time: 'time', event: 'event' }, groupBy: 'tgrade_III' },
+      [tiny],
+      { groupLevels: ['0', '1'] },
+    );
+    await expect(run).rejects.toThrow(/fewer than 10 patients/);
+  });
+
+  it('fits the WDBC logistic model of R and evaluates it per site', async () => {
+    const reference = JSON.parse(readFileSync(new URL('reference/wdbc_logistic.json', DATA), 'utf8'));
+    const model = reference.models.mean5;
+    const table = readTable(new URL('wdbc.csv', DATA));
+    const sites = [0, 1, 2].map((site) => readTable(new URL('wdbc.csv', DATA), (index) => index % 3 === site));
+    expect(sites.reduce((sum, site) => sum + site.rowCount, 0)).toBe(table.rowCount);
+
+    const { results } = await runJob('logistic_newton', {
+      family: 'logistic_regression',
+      outcome: { kind: 'binary', column: 'diagnosis', positive: 'M' },
+      features: (model.features as string[]).map((column) => ({
+        column,
+        encoding: 'numeric',
+        center: reference.feature_mean[column],
+        scale: reference.feature_sd[column],
+      })),
+    }, sites);
+    const report = results as { logistic: { coefficients: Array<{ name: string; coefficient: number }>; deviance: number }; evaluation: { pooled: { accuracy: number; auc: number }; perSite: unknown[] } };
+
+    for (const entry of report.logistic.coefficients) {
+      expect(relative(entry.coefficient, model.tight_control.coefficients[entry.name]), entry.name).toBeLessThan(1e-6);
+    }
+    expect(relative(report.logistic.deviance, model.tight_control.deviance)).toBeLessThan(1e-6);
+    expect(report.evaluation.perSite).toHaveLength(3);
+    expect(report.evaluation.pooled.accuracy).toBeGreaterThan(0.85);
+    expect(report.evaluation.pooled.auc).toBeGreaterThan(0.9);
+  });
+
+  it('summarises cohort columns pooled and per site', async () => {
+    const { results } = await runJob(
+      'descriptive',
+      { family: 'kaplan_meier', outcome: { kind: 'survival', time: 'time', event: 'event' }, groupBy: 'horTh_yes' },
+      siteTables,
+      { numeric: [{ column: 'time' }], categorical: [] },
+    );
+    const pooled = (results as { pooled: { numeric: Array<{ column: string; n: { count: number }; mean: number }> } }).pooled;
+    expect(pooled.numeric[0]?.n.count).toBe(686);
+  });
+
+  it('rejects a descriptive column the spec does not use', () => {
+    const { spec } = normaliseModelSpec({ family: 'kaplan_meier', outcome: { kind: 'survival', time: 'time', event: 'event' } });
+    expect(() => getComputation('descriptive').initialState(spec, { maxRounds: 1, options: { numeric: [{ column: 'age' }] } })).toThrow(/not used by the approved spec/);
+  });
+
+  it('trains an MLP by FedAvg and evaluates it', async () => {
+    const reference = JSON.parse(readFileSync(new URL('reference/wdbc_logistic.json', DATA), 'utf8'));
+    const sites = [0, 1, 2].map((site) => readTable(new URL('wdbc.csv', DATA), (index) => index % 3 === site));
+    const features = ['radius_mean', 'texture_mean', 'smoothness_mean', 'concave_points_mean', 'symmetry_mean'].map((column) => ({
+      column,
+      encoding: 'numeric' as const,
+      center: reference.feature_mean[column],
+      scale: reference.feature_sd[column],
+    }));
+    const { results, rounds } = await runJob(
+      'mlp_fedavg',
+      {
+        family: 'mlp_classifier',
+        outcome: { kind: 'binary', column: 'diagnosis', positive: 'M' },
+        features,
+        hyperparameters: { hiddenLayers: [8], optimizer: { local: 'adam', learningRate: 0.01, localEpochs: 2, batchSize: 32, server: 'fedavg' } },
+      },
+      sites,
+      {},
+      5,
+    );
+    expect(rounds).toHaveLength(6);
+    const evaluation = (results as { evaluation: { pooled: { accuracy: number } } }).evaluation;
+    expect(evaluation.pooled.accuracy).toBeGreaterThan(0.85);
+  });
+
+  it('rejects an unknown computation name', () => {
+    expect(() => getComputation('bogus' as never)).toThrow(/unknown computation "bogus"/);
+  });
+});
