@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { modelSpecSchema, type ModelSpec } from '@onsite/compute';
+import { MODEL_FAMILIES, modelSpecSchema, type ModelSpec } from '@onsite/compute';
 import { MODEL_APPROVAL_STATES } from '../../../../db/schema/index.js';
 import type { ModelApprovalStatus } from '../../../services/models/approval-status.js';
 import type { ModelApprovalRow } from '../../../services/models/approve-model-spec.js';
@@ -47,7 +47,7 @@ export const modelSchema = z
     projectId: idSchema('project'),
     organizationId: idSchema('organization').openapi({ description: 'The project member that created the model and may change it.' }),
     name: z.string(),
-    family: z.string().openapi({ example: 'cox_ph' }),
+    family: z.enum(MODEL_FAMILIES).openapi({ description: "The spec's family, repeated at the top level for lists." }),
     spec: modelSpecApiSchema,
     specSha256: specSha256Schema,
     datasetIds: z.array(idSchema('dataset')).openapi({ description: 'Datasets the spec was checked against and runs on.' }),
@@ -81,14 +81,15 @@ export function toModelApproval(row: ModelApprovalRow, currentSpecSha256: string
 }
 
 export function toModel(row: ModelRow, status: ModelApprovalStatus): z.infer<typeof modelSchema> {
+  // Stored as parsed by modelSpecSchema when the model was created or last updated.
+  const spec = row.spec as ModelSpec;
   return {
     id: row.id,
     projectId: row.projectId,
     organizationId: row.organizationId,
     name: row.name,
-    family: row.family,
-    // Stored as parsed by modelSpecSchema when the model was created or last updated.
-    spec: row.spec as ModelSpec,
+    family: spec.family,
+    spec,
     specSha256: row.specSha256,
     datasetIds: row.datasetIds,
     approvals: status.approvals.map((approval) => toModelApproval(approval, row.specSha256)),

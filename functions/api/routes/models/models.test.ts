@@ -322,7 +322,10 @@ describe.each(databaseTargets())('model bad input on %s', (target) => {
     expect(problem.errors?.map((error) => error.path)).toContain(path);
   });
 
-  it.each([
+  /** Case name, method, path, body, expected status and the error path the problem must name. */
+  type RequestCase = [string, string, () => string, () => unknown, number, string | undefined];
+
+  it.each<RequestCase>([
     ['a malformed dataset link id', 'POST', () => `/v1/projects/${seed.projectId}/models`, () => ({ name: 'Bad', spec: COX_SPEC, datasetLinkIds: ['dsl_x'] }), 400, 'body.datasetLinkIds.0'],
     ['an empty dataset link list', 'POST', () => `/v1/projects/${seed.projectId}/models`, () => ({ name: 'Bad', spec: COX_SPEC, datasetLinkIds: [] }), 400, 'body.datasetLinkIds'],
     ['an empty update', 'PATCH', () => `/v1/models/${model.id}`, () => ({}), 400, 'body'],
@@ -333,7 +336,7 @@ describe.each(databaseTargets())('model bad input on %s', (target) => {
     ['a malformed model id', 'GET', () => '/v1/models/mdl_short', () => undefined, 400, 'param.modelId'],
     ['a forged version cursor', 'GET', () => `/v1/models/${model.id}/versions?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, () => undefined, 400, 'query.cursor'],
     ['a forged model cursor', 'GET', () => `/v1/projects/${seed.projectId}/models?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, () => undefined, 400, 'query.cursor'],
-  ] as const)('rejects %s', async (_case, method, path, body, status, errorPath) => {
+  ])('rejects %s', async (_case, method, path, body, status, errorPath) => {
     const token = path().includes('/approvals') ? seed.hospital.dataOfficerSecret : seed.partner.dataScientistSecret;
     const requestBody = body();
     const response = await api.request(method, path(), { token, ...(requestBody === undefined ? {} : { body: requestBody }) });

@@ -1258,8 +1258,11 @@ export interface components {
              */
             organizationId: string;
             name: string;
-            /** @example cox_ph */
-            family: string;
+            /**
+             * @description The spec's family, repeated at the top level for lists.
+             * @enum {string}
+             */
+            family: "kaplan_meier" | "cox_ph" | "logistic_regression" | "mlp_classifier" | "cnn_classifier" | "onnx_model";
             spec: components["schemas"]["ModelSpec"];
             /**
              * @description SHA-256 of the spec's canonical JSON, defaults included.
