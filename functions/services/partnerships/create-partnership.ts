@@ -9,7 +9,10 @@ import { recordPartnershipEvent } from './record-partnership-event.js';
 
 export interface CreatePartnershipInput {
   purpose: string;
-  /** Last day of the collaboration, an ISO date (`2027-06-30`); it must be after today (UTC). */
+  /**
+   * Last day of the collaboration, an ISO date (`2027-06-30`); it must be after today (UTC).
+   * NOTE: nothing ends a partnership when this day passes; only project creation checks it.
+   */
   endsOn: string;
   invitedOrganizationIds: string[];
 }
