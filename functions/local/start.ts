@@ -2,7 +2,12 @@ import { serve } from '@hono/node-server';
 import { loadCloudEnv } from '../config/env.js';
 import { createRuntime } from '../runtime/create-runtime.js';
 import { runtimeSettingsFromEnv } from '../runtime/runtime-from-env.js';
+import { schedulerDependencies } from '../services/jobs/scheduler-dependencies.js';
+import { startSweepTimer } from '../services/jobs/sweep.js';
 import { openLocalState } from './local-state.js';
+
+/** Sweep period locally, in milliseconds: leases and deadlines are checked every 5 s. */
+const SWEEP_INTERVAL_MS = 5_000;
 
 /**
  * `npm start`: the whole cloud side as one Node process on embedded PGlite (data in .onsite/db)
@@ -21,6 +26,7 @@ async function main(): Promise<void> {
   const settings = runtimeSettingsFromEnv(env, { migrate: true });
   const runtime = await createRuntime(settings);
   const { logger } = runtime.deps;
+  const stopSweep = startSweepTimer(schedulerDependencies(runtime.deps), SWEEP_INTERVAL_MS);
 
   const server = serve({ fetch: runtime.app.fetch, port: env.PORT, hostname: '127.0.0.1' }, (info) => {
     const url = `http://127.0.0.1:${info.port}`;
@@ -43,7 +49,9 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     logger.info({ signal }, 'onsite api stopping');
     server.close();
-    void runtime.close().then(() => process.exit(0));
+    void stopSweep()
+      .then(() => runtime.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

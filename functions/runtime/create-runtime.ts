@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { getComputation } from '@onsite/compute';
 import { mkdirSync } from 'node:fs';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from '../../db/client.js';
 import { createApp, type ApiApp } from '../api/app.js';
@@ -73,6 +74,7 @@ export async function createRuntime(settings: RuntimeSettings): Promise<Runtime>
     logger,
     maxRequestBytes: settings.maxRequestBytes,
     publicBaseUrl: settings.publicBaseUrl,
+    computations: getComputation,
     ...(settings.operatorToken ? { operatorTokenHash: createHash('sha256').update(settings.operatorToken).digest('hex') } : {}),
     ...(settings.aggregationTrigger ? { aggregationTrigger: settings.aggregationTrigger } : {}),
   };
