@@ -3,7 +3,7 @@
 // so what they measure is what gets deployed.
 import { fileURLToPath } from 'node:url';
 
-import { Charset, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
 /** Repository root: NodejsFunction's project root and the base of every entry path. */
@@ -50,7 +50,8 @@ export const lambdaBundling: BundlingOptions = {
   sourcesContent: false,
   // Write non-ASCII characters as UTF-8 rather than \uXXXX escapes, which Node.js reads the
   // same way. zod's bundled locale messages made the escapes about 70 KB of the API bundle.
-  charset: Charset.UTF8,
+  // Passed as a raw argument: aws-cdk-lib 2.278 accepts a `charset` option but does not apply it.
+  esbuildArgs: { '--charset': 'utf8' },
   target: BUNDLE_TARGET,
   format: OutputFormat.ESM,
   mainFields: MAIN_FIELDS,

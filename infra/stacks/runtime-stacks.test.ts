@@ -1,14 +1,16 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { PROJECT_ROOT } from '../bundling.js';
+import { PROJECT_ROOT, esbuildOptionsFor } from '../bundling.js';
 import { ENVIRONMENT_NAMES, type OnsiteConfig } from '../config.js';
-import { MIGRATIONS_DIR } from '../handlers.js';
+import { MIGRATIONS_DIR, handlerEntryPath } from '../handlers.js';
 import { describeWithHandlers, synthesizeOnsite, type SynthesizedOnsite } from '../test-support/synthesize.js';
 import { parseRouteKey } from './api-stack.js';
 
@@ -108,6 +110,21 @@ describeWithHandlers('runtime stacks', () => {
         expect(outputs).toContainEqual(
           expect.objectContaining({ Value: config.api.publicBaseUrl ?? { 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] } }),
         );
+      });
+
+      it('deploys the bundle the size budget measures', async () => {
+        const { api } = synth.stacks;
+        const functionId = api.getLogicalId(api.api.function.node.defaultChild as CfnFunction);
+        const assetKey = synth.templates.api.toJSON().Resources[functionId].Properties.Code.S3Key as string;
+        const deployed = readFileSync(join((api.node.root as App).outdir, `asset.${assetKey.replace(/\.zip$/, '')}`, 'index.mjs'));
+
+        const outdir = mkdtempSync(join(tmpdir(), 'onsite-api-compare-'));
+        await build(esbuildOptionsFor(handlerEntryPath('api'), outdir));
+        const measured = readFileSync(join(outdir, 'index.mjs'));
+        rmSync(outdir, { recursive: true, force: true });
+
+        expect(deployed.length).toBe(measured.length);
+        expect(deployed.equals(measured)).toBe(true);
       });
 
       it('tells the app its public address', () => {
