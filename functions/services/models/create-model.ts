@@ -20,7 +20,8 @@ export interface CreateModelInput {
 /** Creates a model in an active project after checking its spec against the linked datasets. */
 export async function createModel(context: ServiceContext, creator: { organizationId: string }, input: CreateModelInput): Promise<ModelRow> {
   return context.db.transaction(async (tx) => {
-    const project = await getVisibleProject(tx, creator.organizationId, input.projectId);
+    // The lock keeps the project from being frozen between the check and the insert.
+    const project = await getVisibleProject(tx, creator.organizationId, input.projectId, { lock: true });
     assertProjectActive(project);
 
     const datasets = await resolveModelDatasets(tx, project.id, input.datasetLinkIds);
