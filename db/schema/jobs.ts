@@ -25,7 +25,7 @@ export interface StoredJobSettings {
 /**
  * A federated job: one computation run in rounds over the sites in `job_sites`. `organizationId`
  * is the organization that launched it. `spec` and `specSha256` are a copy of the model spec taken
- * at creation, so a later edit of the model never changes what a running job asks sites to compute.
+ * at creation, so a later edit of the model never changes the spec a running job sends to its sites.
  * `serverState` is the computation's JSON state after the last completed round.
  */
 export const jobs = pgTable(
@@ -101,10 +101,10 @@ export const ROUND_STATES = ['open', 'aggregating', 'completed', 'failed'] as co
 export type RoundState = (typeof ROUND_STATES)[number];
 
 /**
- * One round of a job. The aggregation guard: `open → aggregating` is a conditional update, so one
- * trigger wins; `aggregationAttempt` is bumped on every start (including a takeover of a stuck
- * run), and the run's final write requires the attempt it started with, so a stale run can never
- * commit after another has taken over.
+ * One round of a job. The move `open → aggregating` is a conditional update, so only one trigger
+ * starts the aggregation. Every start, including the takeover of a stuck run, increments
+ * `aggregationAttempt`. A run's final write requires the attempt it started with, so a stale run
+ * cannot commit after another run has taken over.
  */
 export const rounds = pgTable(
   'rounds',
@@ -127,7 +127,7 @@ export const rounds = pgTable(
     aggregationStartedAt: timestampColumn('aggregation_started_at'),
     metrics: jsonb('metrics').$type<Record<string, unknown>>().notNull().default({}),
     failureReason: text('failure_reason'),
-    /** Gateways whose result was missing when the round failed: `[{gatewayId, gatewayName, datasetId, taskState}]`. */
+    /** Sites without an accepted result when the round failed, with their task state and reason. */
     missingSites: jsonb('missing_sites').$type<MissingSite[]>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -152,9 +152,9 @@ export const TASK_STATES = ['pending', 'leased', 'submitted', 'failed', 'refused
 export type TaskState = (typeof TASK_STATES)[number];
 
 /**
- * The work one site does in one round. `availableAt` is when the task last became claimable; the
- * claim queue is ordered by it, so a task that comes back after an expired lease waits behind the
- * tasks that were already waiting instead of holding the head of the queue.
+ * The work one site does in one round. `availableAt` is when the task last became claimable, and
+ * the claim queue is ordered by it. A task that comes back after an expired lease therefore waits
+ * behind the tasks that were already waiting, instead of taking the head of the queue.
  * `rejected` marks a submitted result that the aggregation left out (its reason in `failureReason`).
  */
 export const tasks = pgTable(
@@ -199,7 +199,7 @@ export const tasks = pgTable(
 
 /**
  * A task's submitted result: the update artifact in the blob store, its SHA-256, and the gateway's
- * Ed25519 signature over them. One per task; resubmitting the same result is a no-op.
+ * Ed25519 signature over them. A task has at most one result, and resubmitting it changes nothing.
  */
 export const results = pgTable(
   'results',

@@ -54,7 +54,7 @@ function event(requestType: 'Create' | 'Update' | 'Delete', url: string): CloudF
     ResourceProperties: { ServiceToken: 'token' },
   };
   if (requestType === 'Create') return { ...common, RequestType: 'Create' };
-  if (requestType === 'Update') return { ...common, RequestType: 'Update', PhysicalResourceId: MIGRATIONS_RESOURCE_ID, OldResourceProperties: {} };
+  if (requestType === 'Update') return { ...common, RequestType: 'Update', PhysicalResourceId: MIGRATIONS_RESOURCE_ID, OldResourceProperties: { ServiceToken: 'token' } };
   return { ...common, RequestType: 'Delete', PhysicalResourceId: MIGRATIONS_RESOURCE_ID };
 }
 

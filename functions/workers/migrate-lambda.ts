@@ -6,14 +6,14 @@ import { createLogger, type Logger } from '../logging/logger.js';
 /** Physical id of the migrations resource: there is one per stack, and it never changes. */
 export const MIGRATIONS_RESOURCE_ID = 'onsite-database-migrations';
 
-/** Longest reason CloudFormation shows; its response object is limited to 4,096 bytes. */
+/** Maximum length of the failure reason, in characters, because CloudFormation limits the whole response to 4,096 bytes. */
 const MAX_REASON_LENGTH = 1000;
 
 export interface MigrationHandlerOptions {
   /** Applies the pending migrations; the real one opens the database the environment names. */
   migrate: () => Promise<void>;
   logger: Logger;
-  /** How the response is sent to a presigned ResponseURL; `fetch` by default. */
+  /** HTTP client that sends the response to a presigned ResponseURL; `fetch` by default. */
   send?: typeof fetch;
 }
 
@@ -23,9 +23,9 @@ export interface MigrationResult {
 }
 
 /**
- * Handles the custom resource event: Create and Update apply the migrations, Delete does nothing
- * (dropping the schema with the stack would destroy the data; the database has its own removal
- * policy).
+ * Handles the custom resource event. Create and Update apply the migrations. Delete does nothing,
+ * because dropping the schema with the stack would destroy the data, and the database has its own
+ * removal policy.
  *
  * Two callers are supported. The CDK provider framework invokes the handler with a placeholder
  * ResponseURL and sends the response itself: the handler returns the result, or throws to report a
@@ -74,8 +74,8 @@ function failureReason(error: unknown): string {
 }
 
 /**
- * PUTs the response to the presigned URL. The content type must be empty: the URL is signed
- * without one, and S3 rejects a request whose headers differ from the signed ones.
+ * PUTs the response to the presigned URL. CloudFormation signs the URL without a content type, so
+ * the request sends an empty one.
  */
 async function sendResponse(send: typeof fetch, url: string, response: CloudFormationCustomResourceResponse): Promise<void> {
   const body = JSON.stringify(response);
@@ -85,7 +85,7 @@ async function sendResponse(send: typeof fetch, url: string, response: CloudForm
   }
 }
 
-/** Lambda entry point: applies the migrations shipped beside the bundle to the database the environment names. */
+/** Applies the migrations shipped beside the bundle to the database the environment names (Lambda entry point). */
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<MigrationResult> {
   const env = loadCloudEnv();
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'onsite-migrate' });

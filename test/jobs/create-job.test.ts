@@ -25,7 +25,7 @@ describe.each(databaseTargets())('job creation on %s', (target) => {
     });
   }
 
-  it('creates round 1 with one pending task per site and stores the global tensors', async () => {
+  it('creates round 1 with tasks and tensors', async () => {
     const project = await seedProject(api, { hospitalCount: 3, label: 'create' });
 
     const response = await create(project, { settings: { maxRounds: 4, options: { column: 'age' } } });

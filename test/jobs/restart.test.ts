@@ -13,7 +13,7 @@ import { createMeanJob, seedProject, TestClock, TestGateway, withScheduler, type
 import { meanContribution } from './support/mean-computation.js';
 
 /**
- * One cloud process over a database and a blob folder that outlive it, so a test can stop the
+ * Starts one cloud process over a database and a blob folder that outlive it, so a test can stop the
  * process and start another one on the same data, as a restart or a new Lambda container does.
  */
 async function startProcess(database: DatabaseHandle, blobRoot: string, clock: TestClock): Promise<JobsApi> {

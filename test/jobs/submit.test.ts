@@ -18,7 +18,7 @@ describe.each(databaseTargets())('result submission on %s', (target) => {
     await api.close();
   });
 
-  /** A two-site job, so one submission leaves the round open. */
+  /** Creates a two-site job, so one submission leaves the round open. */
   async function twoSiteJob(label: string) {
     const project = await seedProject(api, { hospitalCount: 2, label });
     const job = await createMeanJob(api, project);

@@ -70,7 +70,7 @@ describe.each(databaseTargets())('scheduler workers on %s', (target) => {
     expect(jobRounds.map((round) => `${round.number}:${round.state}`).sort()).toEqual(['1:completed', '2:open']);
   });
 
-  it('hands ready rounds to the queue from the sweep when a trigger is set', async () => {
+  it('sweep queues ready rounds for the worker', async () => {
     const project = await seedProject(api, { hospitalCount: 1, label: 'sweep-queue' });
     const job = await createMeanJob(api, project);
     const trigger = new RecordingTrigger();

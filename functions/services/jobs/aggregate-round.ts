@@ -102,7 +102,8 @@ async function startAggregation(deps: SchedulerDependencies, roundId: string, op
 
   return deps.db.transaction(async (tx): Promise<StartResult> => {
     const now = deps.now();
-    // Jobs are locked before their rounds everywhere (see cancelJob), so this cannot deadlock.
+    // Every transaction that locks a job and one of its rounds locks the job first (see cancelJob),
+    // so two of them cannot deadlock on these rows.
     const [job] = await tx.select().from(jobs).where(eq(jobs.id, peek.jobId)).for('update');
     const [round] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for('update');
     if (!job || !round) throw new Error(`round ${roundId} or its job disappeared`);
@@ -144,8 +145,8 @@ async function startAggregation(deps: SchedulerDependencies, roundId: string, op
     if (!deadlinePassed && inFlight > 0) return { outcome: 'done', result: { outcome: 'not_ready', submitted, quorum: round.quorum } };
 
     const missing = await listMissingSites(tx, roundId);
-    const why = deadlinePassed ? `the deadline ${round.deadlineAt.toISOString()} passed` : 'no other site can still submit';
-    const reason = `${submitted} of the ${round.quorum} results needed were submitted and ${why}; missing sites: ${describeMissingSites(missing)}`;
+    const closingCause = deadlinePassed ? `the deadline ${round.deadlineAt.toISOString()} passed` : 'no other site can still submit';
+    const reason = `${submitted} of the ${round.quorum} results needed were submitted and ${closingCause}; missing sites: ${describeMissingSites(missing)}`;
     await failRoundAndJob(tx, { job, round, expectedState: 'open', reason, now, actor: SCHEDULER_ACTOR });
     return { outcome: 'done', result: { outcome: 'failed', round: round.number, reason } };
   });

@@ -16,9 +16,9 @@ export function hasContributionLayout(computation: object): computation is Contr
 export type ContributionCheck = { ok: true; tensors: TensorMap } | { ok: false; reason: string };
 
 /**
- * Decodes an uploaded update and applies the checks that hold for every computation: a readable
- * safetensors file, only finite floating-point values (a NaN or an infinity would poison every
- * sum it enters), and the expected layout when the computation states one.
+ * Decodes an uploaded update and applies the checks that apply to every computation. The file must
+ * be readable safetensors, and its floating-point values finite, because a NaN or an infinity
+ * makes every sum it enters useless. It must also match the layout the computation states, if any.
  */
 export function checkContribution(bytes: Uint8Array, layout: TensorLayout | undefined): ContributionCheck {
   let tensors: TensorMap;

@@ -21,7 +21,7 @@ export interface ClaimedTask extends GatewayTask {
  * different rows (or one finds none), so no task is ever handed out twice. Candidates are the
  * gateway's pending tasks of open rounds of live jobs, oldest `availableAt` first across every job
  * and tenant. A task that comes back after an expired lease gets a new `availableAt`, so a failing
- * job's tasks queue behind the others instead of being handed out again and again; at equal
+ * job's tasks queue behind the others instead of being handed out again and again. At equal
  * `availableAt`, the task with fewer lost leases goes first.
  */
 export async function claimTask(

@@ -151,7 +151,7 @@ function checkComputationFits(input: CreateJobInput, kind: JobKind, families: re
   }
 }
 
-/** The job's sites from the requested links, or from every approved link of the project. */
+/** Loads the job's sites from the requested links, or from every approved link of the project. */
 async function loadSites(deps: SchedulerDependencies, projectId: string, linkIds: string[] | undefined): Promise<Site[]> {
   const rows = await deps.db
     .select({
@@ -196,7 +196,7 @@ async function loadSites(deps: SchedulerDependencies, projectId: string, linkIds
   return rows.map((row) => ({ datasetLinkId: row.linkId, datasetId: row.datasetId, gatewayId: row.gatewayId, datasetOrganizationId: row.datasetOrganizationId }));
 }
 
-/** Every organization whose data takes part must have approved this exact spec SHA-256. */
+/** Checks that every organization whose data takes part approved this exact spec SHA-256. */
 async function checkSpecApprovals(deps: SchedulerDependencies, modelId: string, specSha256: string, sites: Site[]): Promise<void> {
   const owners = [...new Set(sites.map((site) => site.datasetOrganizationId))].sort();
   const approvals = await deps.db

@@ -6,7 +6,7 @@ export const JOB_SETTINGS_LIMITS = {
   /** Seconds a round stays open for results, 1 minute to 7 days; 1 hour by default. */
   roundDeadlineSeconds: { min: 60, max: 7 * 24 * 3600, default: 3600 },
   /**
-   * Seconds a claim holds a task without a heartbeat, 10 s to 1 hour; 5 minutes by default. A
+   * Seconds a claim keeps a task without a heartbeat, 10 s to 1 hour; 5 minutes by default. A
    * gateway that stops heartbeating loses its task this long after its last heartbeat.
    */
   leaseSeconds: { min: 10, max: 3600, default: 300 },

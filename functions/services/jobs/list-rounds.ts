@@ -13,7 +13,7 @@ export interface RoundSiteStatus {
   attempts: number;
   maxAttempts: number;
   leaseExpiresAt: Date | null;
-  /** Why the task failed, was refused or rejected, or why its last lease ended. */
+  /** Reason the task failed, was refused or rejected, or its last lease ended. */
   reason: string | null;
   sampleCount: number | null;
   metrics: Record<string, number> | null;
@@ -25,7 +25,7 @@ export interface RoundWithSites {
   sites: RoundSiteStatus[];
 }
 
-/** Every round of a visible job, oldest first, with each site's task status and submitted metrics. */
+/** Lists every round of a visible job, oldest first, with each site's task status and submitted metrics. */
 export async function listRounds(db: Executor, organizationId: string, jobId: string): Promise<RoundWithSites[]> {
   await findVisibleJob(db, organizationId, jobId);
   const roundRows = await db.select().from(rounds).where(eq(rounds.jobId, jobId)).orderBy(asc(rounds.number));

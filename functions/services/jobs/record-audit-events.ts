@@ -3,14 +3,19 @@ import { recordAuditEvent, type AuditEventInput } from '../audit/record-audit-ev
 
 /**
  * Appends several audit events in one transaction, ordered by organization id. Each append locks
- * its organization's row, and taking those locks in one global order means two transactions that
- * both write to the chains of a hospital and of a partner can never wait on each other in a cycle.
+ * its organization's row. Taking those locks in one order means that two transactions writing to
+ * the chains of both a hospital and a partner do not deadlock on the organization rows.
  */
 export async function recordAuditEvents(tx: Executor, events: AuditEventInput[]): Promise<void> {
-  const ordered = events
-    .map((event, position) => ({ event, position }))
-    .sort((a, b) => (a.event.organizationId < b.event.organizationId ? -1 : a.event.organizationId > b.event.organizationId ? 1 : a.position - b.position));
-  for (const { event } of ordered) {
+  // Array.prototype.sort is stable, so events of one organization keep their order.
+  const ordered = [...events].sort((a, b) => compareIds(a.organizationId, b.organizationId));
+  for (const event of ordered) {
     await recordAuditEvent(tx, event);
   }
+}
+
+function compareIds(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }

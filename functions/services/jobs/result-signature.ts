@@ -11,7 +11,7 @@ export interface SignedResultFields {
 }
 
 /**
- * The exact bytes a gateway signs: the UTF-8 canonical JSON (keys sorted, no white space) of the
+ * Returns the exact bytes a gateway signs: the UTF-8 canonical JSON (keys sorted, no white space) of the
  * five fields. Binding the lease token means a signature cannot be replayed under another lease.
  */
 export function resultSigningPayload(fields: SignedResultFields): Uint8Array {

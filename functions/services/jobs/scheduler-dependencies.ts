@@ -16,8 +16,8 @@ declare module '../../api/context.js' {
 }
 
 /**
- * What the scheduler's services need: the API process, the aggregation worker and the sweep all
- * build one of these, so the same code runs in each. `now` is the clock, injected so tests can
+ * Dependencies of the scheduler's services. The API process, the aggregation worker and the sweep
+ * all build one, so the same code runs in each. `now` is the clock, injected so tests can
  * move time forward instead of sleeping.
  */
 export interface SchedulerDependencies {
@@ -30,7 +30,7 @@ export interface SchedulerDependencies {
   aggregationTrigger?: AggregationTrigger;
 }
 
-/** Builds the scheduler's dependencies from the API's; answers 503 when no registry is wired. */
+/** Builds the scheduler's dependencies from the API's. Throws a 503 ApiError when no registry is wired. */
 export function schedulerDependencies(deps: AppDependencies): SchedulerDependencies {
   if (!deps.computations) {
     throw new ApiError('service_unavailable', 'the job scheduler is not configured on this server (no computation registry); contact the operator');

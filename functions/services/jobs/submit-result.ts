@@ -32,11 +32,12 @@ export interface SubmitResultOutcome {
 }
 
 /**
- * Stores a task's result. Idempotent: the same result again returns the stored one, whatever the
- * lease has become since; a different result for a task that already has one is a 409. Otherwise
- * the caller must hold a live lease on a task of the open round of a live job, the signature must
- * verify with the gateway's registered key, and the uploaded blob must exist with the declared
- * SHA-256. The blob is read before the transaction, so no row stays locked during the download.
+ * Stores a task's result. The call is idempotent: the same result again returns the stored one,
+ * whatever has happened to the lease since. A different result for a task that already has one
+ * is a 409. A new result needs a live lease on a task of the open round of a live job, a
+ * signature that verifies with the gateway's registered key, and an uploaded blob with the
+ * declared SHA-256. The blob is read before the transaction, so no row stays locked during the
+ * download.
  */
 export async function submitResult(
   deps: SchedulerDependencies,

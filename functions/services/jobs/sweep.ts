@@ -11,7 +11,7 @@ import type { SchedulerDependencies } from './scheduler-dependencies.js';
  */
 export const STUCK_AGGREGATION_SECONDS = 15 * 60;
 
-/** Rows handled per sweep and per kind, so one sweep stays short; the next one takes the rest. */
+/** Rows handled per sweep and per kind, so one sweep stays short. The next sweep takes the rest. */
 export const SWEEP_BATCH_SIZE = 200;
 
 export interface SweepReport {
@@ -23,10 +23,11 @@ export interface SweepReport {
 }
 
 /**
- * One pass of the scheduler's housekeeping: expire leases (the task returns to the queue with one
- * more attempt, or fails after `maxAttempts`), then look at every open round (aggregate it when
- * the quorum is in, fail it at its deadline without the quorum), then rerun aggregations that have
- * been stuck for `STUCK_AGGREGATION_SECONDS`. Every step is its own transaction and safe to repeat.
+ * Runs one pass of the scheduler's housekeeping. It first expires leases: the task returns to the
+ * queue with one more attempt, or fails after `maxAttempts`. It then checks every open round,
+ * aggregating it when the quorum is in and failing it at its deadline without the quorum. Last,
+ * it reruns aggregations stuck for `STUCK_AGGREGATION_SECONDS`. Every step is its own transaction
+ * and is safe to repeat.
  * With an aggregation trigger configured (the queue on AWS), ready and stuck rounds are sent to
  * the aggregation worker instead of being aggregated here.
  */
@@ -74,7 +75,7 @@ export async function sweep(deps: SchedulerDependencies): Promise<SweepReport> {
   return report;
 }
 
-/** Hands a round to the aggregation worker; a failed send is logged and retried by the next sweep. */
+/** Sends a round to the aggregation worker. A failed send is logged, and the next sweep sends it again. */
 async function notifyTrigger(deps: SchedulerDependencies, round: { id: string; jobId: string; organizationId: string }): Promise<void> {
   try {
     await deps.aggregationTrigger?.notifyResultSubmitted({ jobId: round.jobId, roundId: round.id, organizationId: round.organizationId });
@@ -83,7 +84,7 @@ async function notifyTrigger(deps: SchedulerDependencies, round: { id: string; j
   }
 }
 
-/** Runs one round's step; an error is logged and the sweep goes on with the other rounds. */
+/** Runs one round's step. An error is logged, and the sweep goes on with the other rounds. */
 async function runLogged<T>(deps: SchedulerDependencies, roundId: string, step: () => Promise<T>): Promise<T | AggregationOutcome> {
   try {
     return await step();
@@ -95,8 +96,9 @@ async function runLogged<T>(deps: SchedulerDependencies, roundId: string, step: 
 
 /**
  * Returns tasks whose lease expired to the queue with `attempts + 1`, or fails them once they
- * reach `maxAttempts`. The rows are locked with SKIP LOCKED, so a sweep never waits for, and never
- * undoes, a heartbeat or a submit that holds the task at the same moment.
+ * reach `maxAttempts`. The rows are locked with SKIP LOCKED, so the sweep skips a task that a
+ * heartbeat or a submit has locked. PostgreSQL rechecks the expiry on the latest row version, so a
+ * heartbeat committed just before is not undone.
  */
 export async function expireLeases(deps: SchedulerDependencies): Promise<{ returned: number; failed: number; roundIds: string[] }> {
   return deps.db.transaction(async (tx) => {

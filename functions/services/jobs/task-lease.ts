@@ -15,12 +15,12 @@ export interface GatewayTask {
 }
 
 /**
- * Why a gateway may no longer work on a task. The gateway acts on the code: every one of them
- * means "drop this task and claim again"; none is fixed by retrying the same request.
+ * Reason a gateway may no longer work on a task. Every code means "drop this task and claim
+ * again", because retrying the same request cannot succeed.
  */
 export type LeaseProblem = 'job_finished' | 'round_closed' | 'task_not_leased' | 'lease_reassigned' | 'lease_expired';
 
-/** A new lease token: 24 random bytes, base64url. It names one lease, so a reassigned task gets a new one. */
+/** Creates a lease token of 24 random bytes, base64url. Each lease gets its own, so a reassigned task has a new one. */
 export function newLeaseToken(): string {
   return randomBytes(24).toString('base64url');
 }

@@ -62,7 +62,7 @@ export const roundSiteSchema = z
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
     leaseExpiresAt: timestampSchema.nullable(),
-    reason: z.string().nullable().openapi({ description: 'Why the task failed, was refused or rejected, or why its last lease ended.' }),
+    reason: z.string().nullable().openapi({ description: 'Reason the task failed, was refused or rejected, or its last lease ended.' }),
     sampleCount: z.number().int().nullable(),
     metrics: metricsSchema.nullable(),
     submittedAt: timestampSchema.nullable(),

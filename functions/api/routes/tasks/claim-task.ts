@@ -8,7 +8,7 @@ import { defineRoute, jsonResponse } from '../../openapi/define-route.js';
 import { claimedTaskSchema, toClaimedTask } from './task-schema.js';
 
 /**
- * Longest long-poll, in seconds. API Gateway HTTP APIs end a request after 30 s, so the wait stays
+ * Maximum long-poll wait, in seconds. API Gateway HTTP APIs end a request after 30 s, so the wait stays
  * well under it, leaving room for the claim itself and a cold start.
  */
 export const MAX_CLAIM_WAIT_SECONDS = 20;
@@ -27,7 +27,7 @@ const querySchema = z
       .min(0)
       .max(MAX_CLAIM_WAIT_SECONDS)
       .default(0)
-      .openapi({ description: `Seconds to wait for a task when none is ready, 0 to ${MAX_CLAIM_WAIT_SECONDS}; 0 answers at once.` }),
+      .openapi({ description: `Seconds to wait for a task when none is ready, 0 to ${MAX_CLAIM_WAIT_SECONDS}; 0 returns at once.` }),
   })
   .strict();
 
