@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { encodeTensorsWithHash, normaliseModelSpec, type Computation, type ComputationName, type TensorMap } from '@onsite/compute';
+import { encodeTensorsWithHash, normaliseModelSpec, type Computation, type ComputationName, type ModelSpecInput, type TensorMap } from '@onsite/compute';
 import type { Database } from '../../../db/client.js';
 import { newId } from '../../../db/ids.js';
 import { datasetLinks, datasets, gateways, modelApprovals, models, partnershipMembers, partnerships, projects } from '../../../db/schema/index.js';
@@ -100,6 +100,8 @@ export async function seedProject(
     label?: string;
     /** Use this hospital's existing gateway as the only site, as a gateway serving two projects does. */
     reuseGateway?: SeededGateway;
+    /** Model spec of the project's model; a Kaplan–Meier spec by default. */
+    spec?: ModelSpecInput;
   } = {},
 ): Promise<SeededProject> {
   const db: Database = api.runtime.deps.db;
@@ -121,15 +123,16 @@ export async function seedProject(
   const projectId = newId('project');
   await db.insert(projects).values({ id: projectId, organizationId: partner.id, partnershipId, name: `${label} project`, state: options.projectState ?? 'active', createdBy: 'seed' });
 
+  const model = options.spec ? normaliseModelSpec(options.spec) : KAPLAN_MEIER_SPEC;
   const modelId = newId('model');
   await db.insert(models).values({
     id: modelId,
     organizationId: partner.id,
     projectId,
     name: 'relapse curves',
-    family: KAPLAN_MEIER_SPEC.spec.family,
-    spec: KAPLAN_MEIER_SPEC.spec as unknown as Record<string, unknown>,
-    specSha256: KAPLAN_MEIER_SPEC.sha256,
+    family: model.spec.family,
+    spec: model.spec as unknown as Record<string, unknown>,
+    specSha256: model.sha256,
     datasetIds: [],
     createdBy: 'seed',
   });
@@ -151,7 +154,7 @@ export async function seedProject(
       state: options.approveLinks === false ? 'requested' : 'approved',
     });
     if (options.approveSpec !== false) {
-      await db.insert(modelApprovals).values({ id: newId('modelApproval'), organizationId: hospital.id, modelId, specSha256: KAPLAN_MEIER_SPEC.sha256, state: 'approved', decidedBy: 'seed' });
+      await db.insert(modelApprovals).values({ id: newId('modelApproval'), organizationId: hospital.id, modelId, specSha256: model.sha256, state: 'approved', decidedBy: 'seed' });
     }
     seededGateways.push({ id: gatewayId, name, organizationId: hospital.id, credential, privateKey, datasetId, linkId });
   }
@@ -162,7 +165,7 @@ export async function seedProject(
     scientistSecret: scientist.secret,
     projectId,
     modelId,
-    specSha256: KAPLAN_MEIER_SPEC.sha256,
+    specSha256: model.sha256,
     hospitals,
     gateways: seededGateways,
   };
