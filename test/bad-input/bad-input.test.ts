@@ -104,6 +104,33 @@ const BODY_TARGETS: BodyTarget[] = [
     wrongTypes: { version: 1 },
     wrongTypePaths: ['body.version'],
   },
+  {
+    operationId: 'models.create',
+    method: 'POST',
+    path: (seed) => `/v1/projects/${seed.projectId}/models`,
+    token: (seed) => seed.ownerSecret,
+    validBody: () => ({ name: 'Relapse curves', spec: { family: 'kaplan_meier', outcome: { kind: 'survival', time: 'time', event: 'cens' } } }),
+    wrongTypes: { name: 42, spec: 'cox_ph', datasetLinkIds: 'dsl' },
+    wrongTypePaths: ['body.name', 'body.spec', 'body.datasetLinkIds'],
+  },
+  {
+    operationId: 'models.update',
+    method: 'PATCH',
+    path: () => `/v1/models/mdl_${'a'.repeat(32)}`,
+    token: (seed) => seed.ownerSecret,
+    validBody: () => ({ name: 'Renamed model' }),
+    wrongTypes: { name: [], spec: 7 },
+    wrongTypePaths: ['body.name', 'body.spec'],
+  },
+  {
+    operationId: 'models.approve',
+    method: 'POST',
+    path: () => `/v1/models/mdl_${'a'.repeat(32)}/approvals`,
+    token: (seed) => seed.ownerSecret,
+    validBody: () => ({ specSha256: 'a'.repeat(64) }),
+    wrongTypes: { specSha256: 64 },
+    wrongTypePaths: ['body.specSha256'],
+  },
 ];
 
 /** One bad request and the problem it must produce. */
@@ -222,6 +249,12 @@ const PARAMETER_CASES: BadInputCase[] = [
   ['GET', '/v1/projects?state=archived', 'query.state'],
   ['GET', '/v1/api-keys?limit=100000', 'query.limit'],
   ['GET', '/v1/audit-events?cursor=W10', 'query.cursor'],
+  ['GET', '/v1/projects/prj_x/models', 'param.projectId'],
+  ['GET', '/v1/models/mdl_short', 'param.modelId'],
+  ['PATCH', `/v1/models/dst_${'a'.repeat(32)}`, 'param.modelId'],
+  ['POST', `/v1/models/mdl_${'a'.repeat(32)}/approvals/mda_x/revoke`, 'param.modelApprovalId'],
+  ['GET', `/v1/models/mdl_${'a'.repeat(32)}/versions/mdv_`, 'param.modelVersionId'],
+  ['GET', `/v1/models/mdl_${'a'.repeat(32)}/versions?limit=201`, 'query.limit'],
 ].map(([method, path, errorPath]) => ({
   name: `${method} ${path}`,
   method: method as string,
