@@ -70,7 +70,10 @@ export async function deliverPending(deps: DeliveryDependencies, options: { only
         log.warn({ reason: failure.reason, leaseProblem: failure.leaseProblem }, 'the cloud refused the delivery for good; it is removed from the outbox');
         await appendAuditEvent(
           deps.stateDir,
-          { type: 'delivery.dropped', details: { deliveryId: delivery.id, kind: delivery.kind, taskId: delivery.taskId, reason: failure.reason } },
+          {
+            type: 'delivery.dropped',
+            details: { deliveryId: delivery.id, kind: delivery.kind, taskId: delivery.taskId, jobId: jobIdOf(delivery), reason: failure.reason },
+          },
           deps.now(),
         );
         await acknowledgeDelivery(deps.stateDir, delivery.id);
@@ -146,4 +149,10 @@ async function deliverOne(deps: DeliveryDependencies, delivery: PendingDelivery,
     },
     deps.now(),
   );
+}
+
+/** The job id a queued payload names, for audit entries about the delivery itself. */
+function jobIdOf(delivery: PendingDelivery): string | undefined {
+  const payload = delivery.payload as { jobId?: unknown } | null;
+  return typeof payload?.jobId === 'string' ? payload.jobId : undefined;
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +13,8 @@ import { createRegisterWithCloud } from '../../../gateway/src/cloud/register-dat
 import { runCli } from '../../../gateway/src/program.js';
 import { gatewayReport } from '../../../gateway/src/runner/capabilities.js';
 import { startGateway, type RunningGateway, type StartGatewayOptions } from '../../../gateway/src/runner/start-gateway.js';
-import { findDataset } from '../../../gateway/src/state/index.js';
+import { findDataset, statePaths } from '../../../gateway/src/state/index.js';
+import type { SchedulerDependencies } from '../../../functions/services/jobs/scheduler-dependencies.js';
 import type { DatabaseTarget } from '../../support/database.js';
 import { closedLoopbackPort, startLoopbackApi, type LoopbackApi } from './loopback-api.js';
 import { TestNetwork } from './network.js';
@@ -64,17 +66,32 @@ export class Federation {
   private readonly running = new Set<RunningGateway>();
   private readonly folders: string[] = [];
 
+  /** The network every gateway uses unless a test gives it its own. */
+  readonly network: TestNetwork;
+
   private constructor(
     readonly api: LoopbackApi,
-    readonly network: TestNetwork,
+    private readonly deadOrigin: string,
     private readonly computations: (name: ComputationName) => Computation,
-  ) {}
+  ) {
+    this.network = new TestNetwork(deadOrigin);
+  }
 
   static async start(target: DatabaseTarget, computations: (name: ComputationName) => Computation): Promise<Federation> {
     const api = await startLoopbackApi(target);
     api.runtime.deps.computations = computations;
-    const network = new TestNetwork(`http://127.0.0.1:${await closedLoopbackPort()}`);
-    return new Federation(api, network, computations);
+    return new Federation(api, `http://127.0.0.1:${await closedLoopbackPort()}`, computations);
+  }
+
+  /** A separate network for one gateway, so a test can cut it off without touching the others. */
+  createNetwork(): TestNetwork {
+    return new TestNetwork(this.deadOrigin);
+  }
+
+  /** The scheduler's dependencies on the API's clock, to run the lease sweep as the scheduled worker would. */
+  scheduler(): SchedulerDependencies {
+    const deps = this.api.runtime.deps;
+    return { db: deps.db, blobStore: deps.blobStore, computations: this.computations, logger: deps.logger, now: this.api.clock.now };
   }
 
   /** Seeds the partner, the hospitals, their gateways and datasets; one call per test file. */
@@ -271,4 +288,13 @@ export async function waitFor<T>(what: string, condition: () => Promise<T | unde
     if (Date.now() > giveUpAt) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Reads the entries of a gateway's local audit log (one JSON object per line). */
+export async function readAuditEntries(stateDir: string): Promise<{ type: string; details: Record<string, unknown> }[]> {
+  const text = await readFile(statePaths(stateDir).auditLog, 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { type: string; details: Record<string, unknown> });
 }
