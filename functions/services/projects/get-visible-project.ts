@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../../db/client.js';
 import { partnershipMembers, projects } from '../../../db/schema/index.js';
 import { notFound } from '../../api/errors/api-error.js';
@@ -6,9 +6,10 @@ import { notFound } from '../../api/errors/api-error.js';
 export type ProjectRow = typeof projects.$inferSelect;
 
 /**
- * Reads a project that `organizationId` can see: the organization must be a member of the
- * project's partnership. Any other project raises the same 404 as a missing one. With `lock`, the
- * project row stays locked until the transaction ends.
+ * Reads a project that `organizationId` can see: the organization must be the proposer or an
+ * accepted member of the project's partnership (an invitation alone shows nothing). Any other
+ * project raises the same 404 as a missing one. With `lock`, the project row stays locked until
+ * the transaction ends.
  */
 export async function getVisibleProject(
   db: Executor,
@@ -19,7 +20,14 @@ export async function getVisibleProject(
   const query = db
     .select({ project: projects })
     .from(projects)
-    .innerJoin(partnershipMembers, and(eq(partnershipMembers.partnershipId, projects.partnershipId), eq(partnershipMembers.organizationId, organizationId)))
+    .innerJoin(
+      partnershipMembers,
+      and(
+        eq(partnershipMembers.partnershipId, projects.partnershipId),
+        eq(partnershipMembers.organizationId, organizationId),
+        inArray(partnershipMembers.state, ['proposer', 'accepted']),
+      ),
+    )
     .where(eq(projects.id, projectId));
   const [row] = options.lock ? await query.for('update', { of: projects }) : await query;
   if (!row) throw notFound('project', projectId);
