@@ -121,7 +121,7 @@ describe.each(databaseTargets())('onsite-gateway enroll on %s', (target) => {
       message: /--api "api.onsite" is not a URL/,
     },
   ])('rejects $name', async ({ prepare, message }) => {
-    const { stateDir, token, api: apiUrl } = await prepare(stateFolder());
+    const { stateDir, token, api: apiUrl }: { stateDir: string; token: string; api?: string } = await prepare(stateFolder());
 
     const result = await cli(stateDir, ['enroll', '--api', apiUrl ?? api.baseUrl, '--token', token]);
 
