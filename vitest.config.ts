@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two workers on the 2-core CI machine: database suites wait on I/O often enough to overlap.
+    maxWorkers: 2,
+    globalSetup: ['./test/support/pglite-snapshot.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -15,7 +15,12 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type Executor = Database | Transaction;
 
 export type DatabaseConfig =
-  | { driver: 'pglite'; dataDir?: string }
+  | {
+      driver: 'pglite';
+      dataDir?: string;
+      /** A `dumpSnapshot` archive to start from instead of an empty cluster. */
+      snapshot?: Blob;
+    }
   | { driver: 'pg'; url: string; maxConnections?: number }
   | { driver: 'aws-data-api'; clusterArn: string; secretArn: string; database: string; region?: string };
 
@@ -25,6 +30,8 @@ export interface DatabaseHandle {
   /** Applies the drizzle-kit migrations in db/migrations that have not run yet. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: archives the data directory (gzip tar), to start other clusters from it. */
+  dumpSnapshot?: () => Promise<Blob>;
 }
 
 /** Folder of the SQL migrations; the Lambda bundles copy it next to the handler. */
@@ -39,7 +46,10 @@ export async function openDatabase(config: DatabaseConfig, migrationsFolder = de
       const { PGlite } = await import('@electric-sql/pglite');
       const { drizzle } = await import('drizzle-orm/pglite');
       const { migrate } = await import('drizzle-orm/pglite/migrator');
-      const client = config.dataDir ? new PGlite(config.dataDir) : new PGlite();
+      const client = new PGlite({
+        ...(config.dataDir ? { dataDir: config.dataDir } : {}),
+        ...(config.snapshot ? { loadDataDir: config.snapshot } : {}),
+      });
       await client.waitReady;
       const db = drizzle(client, { schema });
       return {
@@ -47,6 +57,7 @@ export async function openDatabase(config: DatabaseConfig, migrationsFolder = de
         driver: 'pglite',
         migrate: () => migrate(db, { migrationsFolder }),
         close: () => client.close(),
+        dumpSnapshot: () => client.dumpDataDir('gzip'),
       };
     }
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../db/client.js';
 
 /**
@@ -23,7 +25,10 @@ export interface TestDatabase extends DatabaseHandle {
  */
 export async function openTestDatabase(target: DatabaseTarget): Promise<TestDatabase> {
   if (target === 'pglite') {
-    const handle = await openDatabase({ driver: 'pglite' });
+    const snapshotPath = inject('pgliteSnapshotPath');
+    const snapshot = snapshotPath ? new Blob([readFileSync(snapshotPath)]) : undefined;
+    const handle = await openDatabase({ driver: 'pglite', ...(snapshot ? { snapshot } : {}) });
+    // A no-op on the snapshot, which is already migrated; needed when no global setup ran.
     await handle.migrate();
     return { ...handle, target };
   }
