@@ -45,7 +45,7 @@ export async function runJob<Results>(
   progress.jobStarted(title, created.id, created.computation);
 
   const giveUpAt = Date.now() + JOB_TIMEOUT_MS;
-  let job = created;
+  let job: Job;
   let reportedRound = 0;
   for (;;) {
     job = dataOrThrow(await scientist.GET('/v1/jobs/{jobId}', { params: { path: { jobId: created.id } } }));
