@@ -110,4 +110,38 @@ describe.each(databaseTargets())('task claims on %s', (target) => {
     expect(retried.jobId).toBe(failingJob.id);
     expect(retried.attempt).toBe(2);
   });
+
+  it.each([
+    ['heartbeat', (taskId: string) => [`/v1/tasks/${taskId}/heartbeat`, { leaseToken: 'x'.repeat(32) }] as const],
+    ['upload URL', (taskId: string) => [`/v1/tasks/${taskId}/upload-url`, { leaseToken: 'x'.repeat(32), sizeBytes: 10 }] as const],
+    ['refusal', (taskId: string) => [`/v1/tasks/${taskId}/refuse`, { reason: 'not mine' }] as const],
+    [
+      'result',
+      (taskId: string) =>
+        [`/v1/tasks/${taskId}/result`, { leaseToken: 'x'.repeat(32), artifactKey: 'k', artifactSha256: 'a'.repeat(64), sampleCount: 1, metrics: {}, signature: 'AAAA' }] as const,
+    ],
+  ])("answers 404 to another gateway's %s", async (_name, build) => {
+    const project = await seedProject(api, { hospitalCount: 2, label: `foreign ${_name}` });
+    await createMeanJob(api, project);
+    const owner = new TestGateway(api, project.gateways[0] ?? (undefined as never));
+    const task = await owner.claimOrFail();
+    const [path, body] = build(task.taskId);
+
+    const response = await api.json('POST', path, { token: project.gateways[1]?.credential ?? '', body });
+
+    expect(response.status, JSON.stringify(response.body)).toBe(404);
+  });
+
+  it.each([
+    ['an API key on a gateway operation', 'user', 'POST', '/v1/tasks/claim', 403],
+    ['a gateway credential on a user operation', 'gateway', 'GET', '/v1/jobs/job_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 403],
+    ['no credential', 'none', 'POST', '/v1/tasks/claim', 401],
+  ])('rejects %s', async (_name, credential, method, path, status) => {
+    const project = await seedProject(api, { hospitalCount: 1, label: `credential ${credential}` });
+    const token = credential === 'user' ? project.scientistSecret : credential === 'gateway' ? project.gateways[0]?.credential : undefined;
+
+    const response = await api.request(method, path, token ? { token } : {});
+
+    expect(response.status).toBe(status);
+  });
 });

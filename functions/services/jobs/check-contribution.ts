@@ -4,6 +4,9 @@ import { decodeTensors, isFloatDtype, WeightsFormatError, type TensorLayout, typ
  * Optional capability of a computation: the exact tensors (names, dtypes, shapes) every site's
  * contribution must have in a round. When a computation offers it, a contribution that does not
  * match is left out with its reason before the server step, instead of failing the whole round.
+ *
+ * NOTE: the registry's computations do not offer it yet, so for them a contribution with a wrong
+ * shape or dtype reaches `serverStep`, whose AggregationError fails the whole round explicitly.
  */
 export interface ContributionLayoutProvider {
   contributionLayout(state: unknown, round: number): TensorLayout;
