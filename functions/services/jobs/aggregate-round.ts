@@ -4,7 +4,7 @@ import type { Executor } from '../../../db/client.js';
 import { newId } from '../../../db/ids.js';
 import { jobSites, jobs, models, modelVersions, results, rounds, tasks, type ModelArtifact } from '../../../db/schema/index.js';
 import type { AuditActor, AuditEventInput } from '../audit/record-audit-event.js';
-import { checkContribution, hasContributionLayout } from './check-contribution.js';
+import { checkContribution } from './check-contribution.js';
 import { describeMissingSites, failRoundAndJob, listMissingSites } from './fail-round.js';
 import { modelTensorsKey } from './job-blob-keys.js';
 import { insertRound, planAndStoreRound, type RoundRow, type StoredRoundPlan } from './open-round.js';
@@ -163,7 +163,7 @@ async function runAggregation(deps: SchedulerDependencies, round: RoundRow): Pro
   const [job] = await deps.db.select().from(jobs).where(eq(jobs.id, round.jobId));
   if (!job) throw new Error(`job ${round.jobId} of round ${round.id} does not exist`);
   const computation = deps.computations(job.computation as ComputationName);
-  const layout = hasContributionLayout(computation) ? computation.contributionLayout(job.serverState, round.number) : undefined;
+  const layout = computation.contributionLayout?.(job.serverState, round.number);
 
   const { accepted, rejected } = await loadContributions(deps, round.id, layout);
 

@@ -1,27 +1,12 @@
 import { decodeTensors, isFloatDtype, WeightsFormatError, type TensorLayout, type TensorMap } from '@onsite/compute';
 
-/**
- * Optional capability of a computation: the exact tensors (names, dtypes, shapes) every site's
- * contribution must have in a round. When a computation offers it, a contribution that does not
- * match is left out with its reason before the server step, instead of failing the whole round.
- *
- * NOTE: the registry's computations do not offer it yet, so for them a contribution with a wrong
- * shape or dtype reaches `serverStep`, whose AggregationError fails the whole round explicitly.
- */
-export interface ContributionLayoutProvider {
-  contributionLayout(state: unknown, round: number): TensorLayout;
-}
-
-export function hasContributionLayout(computation: object): computation is ContributionLayoutProvider {
-  return typeof (computation as Partial<ContributionLayoutProvider>).contributionLayout === 'function';
-}
-
 export type ContributionCheck = { ok: true; tensors: TensorMap } | { ok: false; reason: string };
 
 /**
  * Decodes an uploaded update and applies the checks that apply to every computation. The file must
  * be readable safetensors, and its floating-point values finite, because a NaN or an infinity
- * makes every sum it enters useless. It must also match the layout the computation states, if any.
+ * makes every sum it enters useless. It must also match the computation's `contributionLayout`
+ * when it has one (Kaplan–Meier has none, because its length depends on the data).
  */
 export function checkContribution(bytes: Uint8Array, layout: TensorLayout | undefined): ContributionCheck {
   let tensors: TensorMap;

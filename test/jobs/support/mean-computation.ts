@@ -1,5 +1,4 @@
 import { AggregationError, type Computation, type TensorLayout, type TensorMap } from '@onsite/compute';
-import type { ContributionLayoutProvider } from '../../../functions/services/jobs/check-contribution.js';
 
 export interface MeanState {
   /** Mean after each completed round, oldest first. */
@@ -16,7 +15,7 @@ export const MEAN_CONTRIBUTION_LAYOUT: TensorLayout = { sum: { dtype: 'F64', sha
  * `maxRounds`. The current mean travels to the sites as the round's global tensor, so rounds and
  * restarts can be told apart by their state.
  */
-export const meanComputation: Computation<MeanState> & ContributionLayoutProvider = {
+export const meanComputation: Computation<MeanState> = {
   name: 'descriptive',
   kind: 'analytics',
   families: ['kaplan_meier', 'cox_ph'],
