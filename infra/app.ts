@@ -7,7 +7,7 @@ import { FEATURE_FLAGS } from './feature-flags.js';
 import { buildOnsiteStacks } from './onsite-app.js';
 
 const app = new App({ context: FEATURE_FLAGS });
-const config = selectConfig(app.node.tryGetContext('env'));
+const config = selectConfig(app.node.tryGetContext('env'), app.node.tryGetContext('operatorTokenSha256'));
 
 buildOnsiteStacks(app, config);
 

@@ -9,6 +9,16 @@ import { ENVIRONMENT_NAMES, MAX_REQUEST_BYTES, selectConfig } from './config.js'
 import { parseRouteKey } from './stacks/api-stack.js';
 
 describe('selectConfig', () => {
+  it('adds the operator token hash from its context value', () => {
+    const sha256 = 'a'.repeat(64);
+    expect(selectConfig('prod', sha256).api.operatorTokenSha256).toBe(sha256);
+    expect(selectConfig('prod').api.operatorTokenSha256).toBeUndefined();
+  });
+
+  it.each(['not-hex', 'A'.repeat(64), 42])('rejects operator token hash %s', (value) => {
+    expect(() => selectConfig('dev', value)).toThrow(/operatorTokenSha256/);
+  });
+
   it('selects dev without an env context value', () => {
     expect(selectConfig(undefined).envName).toBe('dev');
   });

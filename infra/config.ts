@@ -65,6 +65,11 @@ export interface ApiConfig {
   readonly routeThrottles: Readonly<Record<string, ThrottleLimits>>;
   readonly memorySizeMb: number;
   readonly timeoutSeconds: number;
+  /**
+   * SHA-256 (hex) of the platform operator's token (`npm run operator-token` prints both), from
+   * `-c operatorTokenSha256=…`. Without it the operator routes, which create organisations, are closed.
+   */
+  readonly operatorTokenSha256?: string;
 }
 
 export interface WorkersConfig {
@@ -209,7 +214,19 @@ function isEnvironmentName(value: unknown): value is EnvironmentName {
  * Returns the configuration named by the `env` context value (`-c env=prod`). No value selects
  * `dev`, so a bare `cdk synth` never targets production.
  */
-export function selectConfig(envContext: unknown): OnsiteConfig {
+export function selectConfig(envContext: unknown, operatorTokenSha256Context?: unknown): OnsiteConfig {
+  const config = selectEnvironmentConfig(envContext);
+  if (operatorTokenSha256Context === undefined) return config;
+
+  if (typeof operatorTokenSha256Context !== 'string' || !/^[0-9a-f]{64}$/.test(operatorTokenSha256Context)) {
+    throw new Error(
+      'Invalid context value operatorTokenSha256: expected 64 lowercase hex digits, the SHA-256 that `npm run operator-token` prints.',
+    );
+  }
+  return { ...config, api: { ...config.api, operatorTokenSha256: operatorTokenSha256Context } };
+}
+
+function selectEnvironmentConfig(envContext: unknown): OnsiteConfig {
   if (envContext === undefined) {
     return CONFIGS.dev;
   }

@@ -22,6 +22,8 @@ const envSchema = z
     AGGREGATION_QUEUE_URL: z.string().optional(),
     PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:8787'),
     OPERATOR_TOKEN: z.string().min(24).optional(),
+    /** SHA-256 (hex) of the operator token: lets a deployment enable operator routes without holding the token. */
+    OPERATOR_TOKEN_SHA256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Largest request body the API accepts, in bytes (1 MiB by default; uploads go to the blob store). */
     MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).max(6 * 1024 * 1024).default(1024 * 1024),

@@ -21,6 +21,8 @@ export interface RuntimeSettings {
   publicBaseUrl: string;
   maxRequestBytes: number;
   operatorToken?: string;
+  /** SHA-256 (hex) of the operator token, used when `operatorToken` itself is not given. */
+  operatorTokenSha256?: string;
   logger?: Logger;
   logLevel?: string;
   /** Apply pending migrations at start-up: yes locally and in tests, never in a Lambda cold start. */
@@ -58,6 +60,13 @@ function createBlobStore(settings: BlobStoreSettings, publicBaseUrl: string): { 
   return { store: fsStore, fsStore, secret };
 }
 
+/** The operator token's hash from the token itself or from its configured hash; none disables operator routes. */
+function operatorTokenHash(settings: RuntimeSettings): { operatorTokenHash?: string } {
+  if (settings.operatorToken) return { operatorTokenHash: createHash('sha256').update(settings.operatorToken).digest('hex') };
+  if (settings.operatorTokenSha256) return { operatorTokenHash: settings.operatorTokenSha256 };
+  return {};
+}
+
 /**
  * Wires one cloud process: database, blob store, logger and the Hono app. The local server, the
  * Lambda handlers and the tests all start here, so they run the same code with other settings.
@@ -75,7 +84,7 @@ export async function createRuntime(settings: RuntimeSettings): Promise<Runtime>
     maxRequestBytes: settings.maxRequestBytes,
     publicBaseUrl: settings.publicBaseUrl,
     computations: getComputation,
-    ...(settings.operatorToken ? { operatorTokenHash: createHash('sha256').update(settings.operatorToken).digest('hex') } : {}),
+    ...operatorTokenHash(settings),
     ...(settings.aggregationTrigger ? { aggregationTrigger: settings.aggregationTrigger } : {}),
   };
 

@@ -17,6 +17,7 @@ export function runtimeSettingsFromEnv(env: CloudEnv, options: { migrate: boolea
     publicBaseUrl: env.PUBLIC_BASE_URL,
     maxRequestBytes: env.MAX_REQUEST_BYTES,
     ...(env.OPERATOR_TOKEN ? { operatorToken: env.OPERATOR_TOKEN } : {}),
+    ...(env.OPERATOR_TOKEN_SHA256 ? { operatorTokenSha256: env.OPERATOR_TOKEN_SHA256 } : {}),
     logLevel: env.LOG_LEVEL,
     migrate: options.migrate,
   };

@@ -84,6 +84,8 @@ export class ApiStack extends Stack {
         AGGREGATION_QUEUE_URL: aggregationQueue.queueUrl,
         PUBLIC_BASE_URL: this.url,
         MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES),
+        // A hash, not the token: it only lets the API recognise the operator.
+        ...(config.api.operatorTokenSha256 ? { OPERATOR_TOKEN_SHA256: config.api.operatorTokenSha256 } : {}),
       },
       timeout: Duration.seconds(config.api.timeoutSeconds),
       memorySizeMb: config.api.memorySizeMb,
