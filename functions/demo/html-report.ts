@@ -19,7 +19,7 @@ const COVARIATE_LABELS_FR: Record<string, string> = {
 /** Colours of the Kaplan–Meier curves: all patients, then each group. */
 const CURVE_COLOURS = ['#333333', '#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 
-const DAYS: Bilingual = { en: 'Days since surgery', fr: 'Jours depuis la chirurgie' };
+const DAYS: Bilingual = { en: 'Follow-up, days', fr: 'Suivi, jours' };
 const ROUND: Bilingual = { en: 'Federated round', fr: 'Tour fédéré' };
 const POOLED: Bilingual = { en: 'Pooled', fr: 'Ensemble' };
 

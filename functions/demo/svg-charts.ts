@@ -32,7 +32,7 @@ function linearScale(domain: [number, number], range: [number, number]): (value:
   return (value) => r0 + ((value - d0) / span) * (r1 - r0);
 }
 
-/** About `count` round tick values covering [low, high], at steps of 1, 2 or 5 × 10^k. */
+/** Round tick values in [low, high], at most about `count`, at steps of 1, 2 or 5 × 10^k. */
 export function niceTicks(low: number, high: number, count = 5): number[] {
   if (!(high > low)) return [low];
   const rough = (high - low) / count;
