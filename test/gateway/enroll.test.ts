@@ -129,7 +129,7 @@ describe.each(databaseTargets())('onsite-gateway enroll on %s', (target) => {
     expect(result.stderr).toMatch(message);
   });
 
-  it('keeps a dataset local when the gateway is not enrolled', async () => {
+  it('asks for enrolment when registering from an unenrolled folder', async () => {
     const stateDir = stateFolder();
 
     const added = await cli(stateDir, ['dataset', 'add', GBSG2_SITE_FILES[2]!, '--name', 'local-only']);
