@@ -68,7 +68,7 @@ export async function runJob<Results>(
   const rounds = await listRounds(scientist, job.id);
   if (job.state !== 'succeeded') {
     throw new JobFailedError(
-      `${title}: job ${job.id} ${job.state}: ${job.failureReason ?? 'no reason recorded'}\n${describeSites(rounds, siteNames)}`,
+      `${title}: job ${job.id} ${job.state}: ${job.failureReason ?? 'no reason recorded'}\n${describeSites(rounds, siteNames, job.failureReason)}`,
     );
   }
 
@@ -81,14 +81,22 @@ async function listRounds(scientist: ApiClient, jobId: string): Promise<Round[]>
   return dataOrThrow(await scientist.GET('/v1/jobs/{jobId}/rounds', { params: { path: { jobId } } })).items;
 }
 
-/** Lists the last round's state and each site's task state and reason, for a failure message. */
-export function describeSites(rounds: readonly Round[], siteNames: ReadonlyMap<string, string>): string {
+/**
+ * Lists the last round's state and each site's task state and reason, for a failure message.
+ * The round's own reason is left out when the job's reason already repeats it.
+ */
+export function describeSites(rounds: readonly Round[], siteNames: ReadonlyMap<string, string>, jobReason?: string | null): string {
   const last = rounds[rounds.length - 1];
   if (last === undefined) return '  no round was opened';
-  const lines = [`  round ${last.number}: ${last.state}${last.failureReason ? ` (${last.failureReason})` : ''}`];
-  for (const site of last.sites) {
-    const name = siteNames.get(site.datasetId) ?? site.gatewayName;
-    lines.push(`  ${name}: task ${site.state}, attempt ${site.attempts} of ${site.maxAttempts}${site.reason ? `: ${site.reason}` : ''}`);
+
+  const roundReason = last.failureReason !== null && !(jobReason ?? '').includes(last.failureReason) ? ` (${last.failureReason})` : '';
+  const lines = [`  Round ${last.number}: ${last.state}${roundReason}`];
+  const sites = last.sites
+    .map((site) => ({ site, name: siteNames.get(site.datasetId) ?? site.gatewayName }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  for (const { site, name } of sites) {
+    const expired = site.attempts > 0 ? `, ${site.attempts} of ${site.maxAttempts} leases expired` : '';
+    lines.push(`  ${name}: task ${site.state}${expired}${site.reason ? `: ${site.reason}` : ''}`);
   }
   return lines.join('\n');
 }

@@ -123,3 +123,29 @@ describe('npm run demo with a bad --data file', () => {
     }
   }, 60_000);
 });
+
+describe('npm run demo when a job fails', () => {
+  it('prints the failure reason and each site status', async () => {
+    // Only 15 patients keep hormone therapy, so each of the 3 sites holds about 5 in that group,
+    // below the minimum cell size of 10: every gateway refuses the Kaplan–Meier task.
+    const folder = mkdtempSync(join(tmpdir(), 'onsite-demo-refused-'));
+    const [header, ...rows] = readFileSync(join(ROOT, 'functions/demo/data/gbsg2.csv'), 'utf8').trim().split('\n');
+    let treated = 0;
+    const edited = rows.map((row) => (row.startsWith('yes,') && ++treated > 15 ? `no,${row.slice(4)}` : row));
+    const file = join(folder, 'few-treated.csv');
+    writeFileSync(file, `${[header, ...edited].join('\n')}\n`);
+    try {
+      const outcome = await run('npx', ['tsx', 'functions/demo/run-demo.ts', '--data', file]);
+
+      expect(outcome.code, outcome.stderr).toBe(1);
+      expect(outcome.stderr).toMatch(/Kaplan–Meier: job job_\w+ failed: round 1 failed/);
+      for (const site of ['Site 1', 'Site 2', 'Site 3']) {
+        expect(outcome.stderr).toMatch(new RegExp(`${site}: task refused: .+`));
+      }
+      expect(outcome.stderr).toContain('minCellSize');
+      expect(outcome.stdout).not.toContain('Stratified Cox model');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, DEMO_TIMEOUT_MS);
+});
