@@ -100,8 +100,16 @@ describe.each(databaseTargets())('gateway faults on %s', (target) => {
     });
     await offline.stop();
     cutOnClaim();
+    const status = JSON.parse(await federation.cli(firstSite().stateDir, ['status', '--json'])) as {
+      pendingDeliveries: { taskId: string; attempts: number }[];
+      lastContactAt: string | null;
+      tasksInProgress: unknown[];
+    };
 
     expect(queued.kind).toBe('task_result');
+    expect(status.pendingDeliveries).toEqual([expect.objectContaining({ taskId: queued.taskId, attempts: expect.any(Number) })]);
+    expect(status.lastContactAt).not.toBeNull();
+    expect(status.tasksInProgress).toEqual([]);
     expect(queued.lastError).toMatch(/fetch failed|ECONNREFUSED/);
     expect((await federation.readJob(jobId)).state).toBe('running');
     expect((await listPendingDeliveries(firstSite().stateDir)).deliveries.map((delivery) => delivery.id)).toEqual([queued.id]);

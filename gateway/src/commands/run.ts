@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 
 import { createLogger } from '../log.js';
-import { gatewayComputations } from '../runner/computations.js';
 import { MAX_CLAIM_WAIT_SECONDS, startGateway, type StartGatewayOptions } from '../runner/start-gateway.js';
 import { readConfig } from '../state/index.js';
 import { CommandInputError, type CommandRegistration } from './context.js';
@@ -62,7 +61,6 @@ export const registerRunCommand: CommandRegistration = (program, context) => {
       try {
         const gateway = await startGateway({
           stateDir,
-          computations: gatewayComputations,
           logger: createLogger({ level: config.logLevel }),
           signal: controller.signal,
           pollIntervalMs,

@@ -8,6 +8,7 @@ import { createGatewayCloud, type FetchFunction, type GatewayCloud } from '../cl
 import { backoffDelay, systemClock, type BackoffOptions } from '../net/backoff.js';
 import { appendAuditEvent, ensureStateDir, loadKeyPair, readConfig, updateRuntimeStatus } from '../state/index.js';
 import { gatewayReport } from './capabilities.js';
+import { gatewayComputations } from './computations.js';
 import { deliverPending, type DeliveryDependencies } from './deliver-results.js';
 import { keepLease } from './lease-keeper.js';
 import { runClaimedTask, type ComputationLookup, type TaskPhase } from './run-task.js';
@@ -21,8 +22,8 @@ export const MAX_CLAIM_WAIT_SECONDS = 20;
 export interface StartGatewayOptions {
   /** The enrolled state folder (config, key pair, datasets, policy, outbox). */
   stateDir: string;
-  /** The computations this gateway runs, by name. */
-  computations: ComputationLookup;
+  /** The computations this gateway runs, by name (default: the `@onsite/compute` registry). */
+  computations?: ComputationLookup;
   /** Fetch for every request, API and blobs alike (default: the global `fetch`). */
   fetch?: FetchFunction;
   /** JSON logger (default: pino at the config's level, on standard error). */
@@ -83,6 +84,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const loop = new GatewayLoop({
     options,
+    computations: options.computations ?? gatewayComputations,
     stateDir: options.stateDir,
     cloud: createGatewayCloud({ apiUrl: config.apiUrl, credential: config.credential, fetch }),
     fetch,
@@ -111,6 +113,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
 interface LoopContext {
   options: StartGatewayOptions;
+  computations: ComputationLookup;
   stateDir: string;
   cloud: GatewayCloud;
   fetch: FetchFunction;
@@ -169,7 +172,7 @@ class GatewayLoop {
     const { cloud, options, signal } = this.context;
 
     if (Date.now() >= this.nextHeartbeatAt) {
-      await cloud.heartbeat(gatewayReport(GATEWAY_VERSION, options.computations));
+      await cloud.heartbeat(gatewayReport(GATEWAY_VERSION, this.context.computations));
       this.nextHeartbeatAt = Date.now() + (options.heartbeatIntervalMs ?? 60_000);
       await this.recordContact();
     }
@@ -226,7 +229,7 @@ class GatewayLoop {
         {
           stateDir,
           fetch: this.context.fetch,
-          computations: options.computations,
+          computations: this.context.computations,
           logger,
           now: this.now,
           signal,
