@@ -163,4 +163,38 @@ describe.each(databaseTargets())('result submission on %s', (target) => {
     const hospitalEvents = await api.runtime.deps.db.select().from(auditEvents).where(eq(auditEvents.organizationId, second.seeded.organizationId));
     expect(hospitalEvents.map((event) => event.action)).toContain('task.refused');
   });
+
+  it('accepts an update uploaded in parts above 8 MiB', async () => {
+    const { first } = await twoSiteJob('multipart');
+    const task = await first.claimOrFail();
+    // 1.2 million float64 values: 9.6 MB, above the 8 MiB single-upload threshold.
+    const large = { weights: { dtype: 'F64' as const, shape: [1_200_000], data: new Float64Array(1_200_000).fill(0.5) } };
+    const { bytes, sha256 } = encodeTensorsWithHash(large);
+
+    const target = await api.json<{ kind: string; key: string; uploadId: string; parts: Array<{ partNumber: number; url: string; start: number; end: number }> }>(
+      'POST',
+      `/v1/tasks/${task.taskId}/upload-url`,
+      { token: first.seeded.credential, body: { leaseToken: task.leaseToken, sizeBytes: bytes.byteLength } },
+    );
+    expect(target.status, JSON.stringify(target.body)).toBe(200);
+    expect(target.body.kind).toBe('multipart');
+    expect(target.body.parts).toHaveLength(2);
+    const etags = [];
+    for (const part of target.body.parts) {
+      const url = new URL(part.url);
+      const put = await api.runtime.app.request(`${url.pathname}${url.search}`, { method: 'PUT', body: bytes.slice(part.start, part.end) });
+      expect(put.status).toBe(200);
+      etags.push({ partNumber: part.partNumber, etag: put.headers.get('etag') ?? '' });
+    }
+    const completed = await api.json('POST', `/v1/tasks/${task.taskId}/upload-complete`, {
+      token: first.seeded.credential,
+      body: { leaseToken: task.leaseToken, uploadId: target.body.uploadId, parts: etags },
+    });
+    expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+
+    const submitted = await first.submit(task, { artifactKey: target.body.key, artifactSha256: sha256, sampleCount: 4, metrics: {} });
+
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+    expect(submitted.body.artifactSize).toBe(bytes.byteLength);
+  });
 });
