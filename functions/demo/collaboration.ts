@@ -24,8 +24,8 @@ export interface Collaboration {
 }
 
 /**
- * Sets up the collaboration through the API as its people would: the operator creates the cancer
- * centre and the research partner, each owner creates the role keys, the partner proposes a
+ * Sets up the collaboration through the API as its people would. The operator creates the cancer
+ * centre and the research partner, and each owner creates the role keys. The partner proposes a
  * partnership with a purpose and an end date, the centre accepts, and the partner's data scientist
  * creates the project.
  */

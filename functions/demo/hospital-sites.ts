@@ -16,8 +16,8 @@ export const WDBC_DATASET = 'wdbc';
 
 /**
  * Pause of a demo gateway after a claim found no task, in milliseconds. The gateways run in the
- * same process as the cloud, so a short pause costs little and keeps the round latency low; a
- * hospital gateway waits 1 s and long-polls instead.
+ * same process as the cloud, so a short pause costs little and keeps the round latency low. A
+ * hospital gateway waits 1 s by default and long-polls instead.
  */
 const DEMO_POLL_INTERVAL_MS = 50;
 
@@ -45,11 +45,11 @@ const GBSG2_DECLARATIONS = [
 const WDBC_DECLARATIONS = ['--type', 'diagnosis=categorical', '--levels', 'diagnosis=B,M'];
 
 /**
- * Creates and enrols one gateway per site of the cancer centre, as the hospital's people would:
- * the owner creates the gateway and its one-time token, IT runs `onsite-gateway enroll` on the
- * site's state folder, and the data officer sets the policy (the project allowed, exact event
- * times released, the default minimum cell size of 10 kept) and adds both data files, whose
- * descriptions (never a row) the gateway registers in the cloud.
+ * Creates and enrols one gateway per site of the cancer centre, as the hospital's people would.
+ * The owner creates the gateway and its one-time token, and IT runs `onsite-gateway enroll` on the
+ * site's state folder. The data officer sets the policy: the project allowed, exact event times
+ * released, the default minimum cell size of 10 kept. Then the officer adds both data files, and
+ * the gateway registers their descriptions in the cloud, never a row.
  */
 export async function enrolHospitalSites(options: {
   baseUrl: string;

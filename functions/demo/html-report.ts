@@ -1,7 +1,7 @@
 import type { CohortTable, CurveReport, PerformanceReport, StudyReport } from './study-report.js';
 import { escapeXml, forestPlot, roundsChart, survivalChart, type Bilingual, type SurvivalSeries } from './svg-charts.js';
 import { COVARIATE_LABELS } from './terminal-report.js';
-import { fixed, formatCount, formatP, interval } from './text-table.js';
+import { fixed, formatCount, formatP, interval, pEquals } from './text-table.js';
 
 /** French labels of the Cox covariates, for the research physicians' reading. */
 const COVARIATE_LABELS_FR: Record<string, string> = {
@@ -45,7 +45,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export function renderHtmlReport(report: StudyReport): string {
   const sections = [cohortSection(report), survivalSection(report), coxSection(report), diagnosisSection(report)];
   return `<!doctype html>
-<html lang="fr">
+<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -54,7 +54,7 @@ export function renderHtmlReport(report: StudyReport): string {
 </head>
 <body>
 <header>
-<button type="button" id="language" aria-label="Switch language / Changer de langue">EN</button>
+<button type="button" id="language" aria-label="Switch language / Changer de langue">FR</button>
 <h1>${text({ en: report.project, fr: 'Risque de rechute après un cancer du sein localisé' })}</h1>
 <p>${text({
     en: `Federated analysis over ${report.sites.length} hospitals: every figure below was computed from sums returned by the hospitals' gateways; no patient row left a hospital.`,
@@ -73,7 +73,7 @@ ${sections.join('\n')}
 function cohortSection(report: StudyReport): string {
   const columns: [Bilingual, CohortTable][] = [...report.cohort.perSite.map((site): [Bilingual, CohortTable] => [same(site.site), site]), [POOLED, report.cohort.pooled]];
   const minimum = report.cohort.minimumCellSize;
-  const rows: string[][] = [[text({ en: 'Patients', fr: 'Patientes' }), ...columns.map(([, entry]) => formatCount(entry.rows, minimum))]];
+  const rows: string[][] = [[text({ en: 'Patients', fr: 'Patientes' }), ...columns.map(([, entry]) => escapeXml(formatCount(entry.rows, minimum)))]];
   for (const [index, numeric] of report.cohort.pooled.numeric.entries()) {
     rows.push([
       text({ en: `${numeric.column}, mean (SD)`, fr: `${numeric.column}, moyenne (ET)` }),
@@ -85,7 +85,7 @@ function cohortSection(report: StudyReport): string {
   }
   for (const [index, factor] of report.cohort.pooled.categorical.entries()) {
     for (const [levelIndex, level] of factor.levels.entries()) {
-      rows.push([escapeXml(`${factor.column} = ${level.level}`), ...columns.map(([, entry]) => formatCount(entry.categorical[index]?.levels[levelIndex]?.count ?? null, minimum))]);
+      rows.push([escapeXml(`${factor.column} = ${level.level}`), ...columns.map(([, entry]) => escapeXml(formatCount(entry.categorical[index]?.levels[levelIndex]?.count ?? null, minimum)))]);
     }
   }
   return `<section>
@@ -147,8 +147,8 @@ ${table(
   rows,
 )}
 <p>${text({
-    en: `Log-rank test (hormone therapy): χ² = ${fixed(logrank.chisq, 2)} on ${logrank.df} df, p = ${formatP(logrank.p)}; stratified by site: χ² = ${fixed(logrank.stratifiedBySite.chisq, 2)}, p = ${formatP(logrank.stratifiedBySite.p)}.`,
-    fr: `Test du log-rank (hormonothérapie) : χ² = ${fixed(logrank.chisq, 2)} à ${logrank.df} ddl, p = ${formatP(logrank.p)} ; stratifié sur le site : χ² = ${fixed(logrank.stratifiedBySite.chisq, 2)}, p = ${formatP(logrank.stratifiedBySite.p)}.`,
+    en: `Log-rank test (hormone therapy): χ² = ${fixed(logrank.chisq, 2)} on ${logrank.df} df, ${pEquals(logrank.p)}; stratified by site: χ² = ${fixed(logrank.stratifiedBySite.chisq, 2)}, ${pEquals(logrank.stratifiedBySite.p)}.`,
+    fr: `Test du log-rank (hormonothérapie) : χ² = ${fixed(logrank.chisq, 2)} à ${logrank.df} ddl, ${pEquals(logrank.p)} ; stratifié sur le site : χ² = ${fixed(logrank.stratifiedBySite.chisq, 2)}, ${pEquals(logrank.stratifiedBySite.p)}.`,
   })}</p>
 </section>`;
 }
@@ -169,7 +169,7 @@ function coxSection(report: StudyReport): string {
     `<code>${escapeXml(name)}</code>`,
     fixed(cox.hazardRatio[name], 3),
     interval(cox.lower95[name], cox.upper95[name], 3),
-    formatP(cox.p[name]),
+    escapeXml(formatP(cox.p[name])),
   ]);
   const curve = roundsChart(cox.loglikByRound, {
     title: { en: 'Cox partial log-likelihood per round', fr: 'Log-vraisemblance partielle de Cox par tour' },
@@ -204,7 +204,7 @@ function diagnosisSection(report: StudyReport): string {
     `<code>${escapeXml(name)}</code>`,
     fixed(logistic.coefficients[name], 4),
     fixed(logistic.se[name], 4),
-    formatP(logistic.p[name]),
+    escapeXml(formatP(logistic.p[name])),
   ]);
   const models: [Bilingual, PerformanceReport][] = [[{ en: 'Logistic', fr: 'Logistique' }, logistic.evaluation]];
   if (report.mlp.evaluation !== null) models.push([same('MLP'), report.mlp.evaluation]);
@@ -275,7 +275,7 @@ thead th { border-bottom: 2px solid #888; }
 .estimate { fill: #1f77b4; }
 `;
 
-/** Switches the page between French and English and remembers nothing: the page opens in French. */
+/** Toggles the page between English (the default) and French; the button names the other language. */
 const SCRIPT = `
 const button = document.getElementById('language');
 button.addEventListener('click', () => {

@@ -33,7 +33,7 @@ export interface LocalCloud {
  * Starts the cloud side in this process: PGlite in `<stateDir>/db`, the filesystem blob store in
  * `<stateDir>/blobs`, the API on 127.0.0.1 at a free port, and the sweep timer. The server starts
  * first so the runtime can be built with its URL, which presigned blob URLs are made from; until
- * then it answers 503.
+ * then it returns 503.
  */
 export async function startLocalCloud(stateDir: string, logLevel: string): Promise<LocalCloud> {
   const holder: { runtime?: Runtime } = {};

@@ -1,4 +1,4 @@
-/** Where the demo reports what it is doing while the study runs. */
+/** Receiver of the demo's progress events while the study runs. */
 export interface StudyProgress {
   step(message: string): void;
   jobStarted(title: string, jobId: string, computation: string): void;

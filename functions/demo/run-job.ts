@@ -12,8 +12,9 @@ export type Round = components['schemas']['Round'];
 const WATCH_INTERVAL_MS = 100;
 
 /**
- * Longest a job may run before the demo gives up, in milliseconds. The longest demo job (20 MLP
- * rounds) takes seconds; a job still running after 5 minutes is stuck, and its rounds say where.
+ * Maximum run time of a job before the demo stops waiting, in milliseconds. The longest demo job
+ * (20 MLP rounds) takes under 10 s here, so a job still running after 5 minutes is stuck, and its
+ * rounds show where.
  */
 const JOB_TIMEOUT_MS = 5 * 60_000;
 

@@ -32,9 +32,9 @@ interface ApprovedLinks {
 }
 
 /**
- * Runs the federated study once the sites are enrolled and their gateways running: the partner
- * requests a link to every dataset and the centre's data officer approves them; then each model is
- * defined by the partner, approved by the officer at its SHA-256, and its job run to the end.
+ * Runs the federated study once the sites are enrolled and their gateways running. The partner
+ * requests a link to every dataset and the centre's data officer approves them. Then the partner
+ * defines each model, the officer approves it at its SHA-256, and its job runs to the end.
  */
 export async function runStudy(collaboration: Collaboration, sites: readonly HospitalSite[], progress: StudyProgress, dataFile: string, startedAt: number): Promise<StudyResults> {
   const links = await linkDatasets(collaboration, sites, progress);
@@ -89,6 +89,8 @@ export async function runStudy(collaboration: Collaboration, sites: readonly Hos
     settings: { maxRounds: NEWTON_MAX_ROUNDS },
   });
 
+  // NOTE: mlp_fedavg trains for maxRounds rounds and evaluates in round maxRounds + 1, but the
+  // scheduler ends a job at round maxRounds, so the MLP report has no accuracy or AUC until the two agree.
   const mlpModel = await defineApprovedModel(collaboration, progress, 'Malignancy, MLP 16 (mean5, standardised)', diagnosisMlpSpec(standardisation), links.wdbc);
   const mlp = await run<FedAvgResults>('MLP (FedAvg)', {
     kind: 'train',
@@ -119,8 +121,8 @@ export async function runStudy(collaboration: Collaboration, sites: readonly Hos
 }
 
 /**
- * The partner's data scientist lists the centre's datasets and requests a link to each one; the
- * centre's data officer approves every request.
+ * Requests a link to each of the centre's datasets as the partner's data scientist, and approves
+ * every request as the centre's data officer.
  */
 async function linkDatasets(collaboration: Collaboration, sites: readonly HospitalSite[], progress: StudyProgress): Promise<ApprovedLinks> {
   const { scientist, dataOfficer, projectId, centreId } = collaboration;
@@ -142,7 +144,7 @@ async function linkDatasets(collaboration: Collaboration, sites: readonly Hospit
   return links;
 }
 
-/** The partner defines a model on the given links; the data officer reads it and approves its spec SHA-256. */
+/** Defines a model on the given links as the partner, then reads it and approves its spec SHA-256 as the data officer. */
 async function defineApprovedModel(collaboration: Collaboration, progress: StudyProgress, name: string, spec: ModelSpec, datasetLinkIds: string[]): Promise<string> {
   const { scientist, dataOfficer, projectId } = collaboration;
   const created = dataOrThrow(await scientist.POST('/v1/projects/{projectId}/models', { params: { path: { projectId } }, body: { name, spec, datasetLinkIds } }));

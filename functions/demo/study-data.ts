@@ -68,7 +68,7 @@ export function requireColumns(file: CsvLines, required: readonly string[], what
 
 /**
  * Splits rows among `siteCount` hospitals by the rule of the R reference fits: 1-based row i goes
- * to site ((i − 1) mod N) + 1, so site k holds rows k, k + N, k + 2N, … in their original order.
+ * to site ((i − 1) mod N) + 1. Site k gets rows k, k + N, k + 2N, … in their original order.
  */
 export function splitRows<T>(rows: readonly T[], siteCount: number): T[][] {
   const sites: T[][] = Array.from({ length: siteCount }, () => []);

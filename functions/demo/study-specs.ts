@@ -102,7 +102,7 @@ export function diagnosisLogisticSpec(standardisation: Standardisation): ModelSp
 /** Training rounds of the MLP; one evaluation round follows. */
 export const MLP_TRAINING_ROUNDS = 20;
 
-/** An MLP with one hidden layer of 16 units on the same features, Adam locally, FedAvg on the server. */
+/** Builds the MLP spec: one hidden layer of 16 units on the same features, Adam locally, FedAvg on the server. */
 export function diagnosisMlpSpec(standardisation: Standardisation): ModelSpec {
   return {
     family: 'mlp_classifier',

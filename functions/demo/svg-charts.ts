@@ -24,7 +24,7 @@ export function svgLabel(text: Bilingual): string {
   return `<tspan data-lang="en">${escapeXml(text.en)}</tspan><tspan data-lang="fr">${escapeXml(text.fr)}</tspan>`;
 }
 
-/** A linear map from a data interval to a pixel interval. */
+/** Returns the linear map from a data interval to a pixel interval. */
 function linearScale(domain: [number, number], range: [number, number]): (value: number) => number {
   const [d0, d1] = domain;
   const [r0, r1] = range;
@@ -186,7 +186,7 @@ export function forestPlot(rows: readonly ForestRow[], labels: { title: Bilingua
   return parts.join('');
 }
 
-/** A metric per round (rounds numbered from 1) as a line with points. */
+/** Draws a metric per round (rounds numbered from 1) as a line with points. */
 export function roundsChart(values: readonly number[], labels: { title: Bilingual; yLabel: Bilingual; xLabel: Bilingual }): string {
   const height = 260;
   const finite = values.filter((value) => Number.isFinite(value));

@@ -89,7 +89,7 @@ function survivalSection(report: StudyReport): string {
   ].join('\n');
 }
 
-/** The Cox table as a clinical paper prints it: hazard ratio, 95% CI and p per covariate. */
+/** Formats the Cox table as a clinical paper prints it: hazard ratio, 95% CI and p per covariate. */
 function coxSection(report: StudyReport): string {
   const cox = report.cox;
   const rows = cox.covariates.map((name) => [

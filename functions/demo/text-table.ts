@@ -15,12 +15,12 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return [formatRow(header), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.map(formatRow)].join('\n');
 }
 
-/** A number with fixed decimals, or "–" when it is missing. */
+/** Formats a number with fixed decimals, or "–" when it is missing. */
 export function fixed(value: number | null | undefined, digits: number): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 
-/** A p-value as clinical papers print it: three decimals, or "<0.001". */
+/** Formats a p-value as clinical papers print it: three decimals, or "<0.001". */
 export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return '–';
   return p < 0.001 ? '<0.001' : p.toFixed(3);
@@ -32,13 +32,13 @@ export function pEquals(p: number | null | undefined): string {
   return text.startsWith('<') ? `p ${text.replace('<', '< ')}` : `p = ${text}`;
 }
 
-/** An interval "lower–upper"; a bound that does not exist (R prints NA) shows as "NA". */
+/** Formats an interval "lower–upper". A bound that does not exist (R prints NA) shows as "NA". */
 export function interval(lower: number | null | undefined, upper: number | null | undefined, digits: number): string {
   const bound = (value: number | null | undefined) => (value === null || value === undefined || !Number.isFinite(value) ? 'NA' : value.toFixed(digits));
   return `${bound(lower)}–${bound(upper)}`;
 }
 
-/** A count, or "<N" where a site's policy withheld it. */
+/** Formats a count, or "<N" where a site's policy withheld it. */
 export function formatCount(count: number | null, minimumCellSize: number): string {
   return count === null ? `<${minimumCellSize}` : String(count);
 }
