@@ -42,7 +42,7 @@ function requestBytes(request: CapturedRequest): Buffer {
   return Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(request.body)]);
 }
 
-/** The encodings under which a planted number could leave: decimal text, float64 and float32 little-endian bytes. */
+/** Returns the encodings in which a planted number could leave: decimal text, float64 and float32 little-endian bytes. */
 function numberPatterns(value: number): { label: string; bytes: Buffer }[] {
   return [
     { label: `text ${value}`, bytes: Buffer.from(String(value), 'utf8') },

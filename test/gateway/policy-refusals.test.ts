@@ -74,7 +74,7 @@ describe.each(databaseTargets())('site policy refusals on %s', (target) => {
     expect(job.state, JSON.stringify(job)).toBe('failed');
     expect(task?.state).toBe('refused');
     expect(task?.reason).toMatch(reason);
-    // The gateway writes its audit entry and clears the outbox just after the cloud answered.
+    // The gateway writes its audit entry and clears the outbox just after the cloud's response.
     await waitFor('the outbox to empty', async () => ((await listPendingDeliveries(site.stateDir)).deliveries.length === 0 ? true : undefined));
     const audit = (await readAuditEntries(site.stateDir)).filter((entry) => entry.details.jobId === job.id);
     expect(audit.map((entry) => entry.type)).toEqual(['task.refused', 'task.refusal_delivered']);

@@ -13,7 +13,7 @@ export async function downloadBlob(fetch: FetchFunction, request: PresignedReque
   const bytes = new Uint8Array(await response.arrayBuffer());
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== expectedSha256) {
-    throw new BlobTransferError(`the downloaded global tensors have SHA-256 ${sha256}, not the announced ${expectedSha256}; the download is retried`, undefined);
+    throw new BlobTransferError(`the downloaded global tensors have SHA-256 ${sha256}, not the announced ${expectedSha256}, so the download is incomplete or altered`, undefined);
   }
   return bytes;
 }
@@ -52,7 +52,8 @@ async function send(fetch: FetchFunction, request: Request, what: string): Promi
     throw new BlobTransferError(`${what} to ${host} failed: ${(error as Error).message}`, undefined, { cause: error });
   }
   if (!response.ok) {
-    // The body of a blob store error is short XML or JSON; it names the failure without any payload.
+    // An error body (S3's XML or the local store's JSON problem) names the failure. Its first 300
+    // characters are enough for the log and keep a misbehaving server from flooding it.
     const detail = (await response.text()).slice(0, 300);
     throw new BlobTransferError(`${what} to ${host} returned HTTP ${response.status}: ${detail}`, response.status);
   }

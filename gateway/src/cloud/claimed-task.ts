@@ -37,7 +37,7 @@ export const claimedTaskSchema = z.object({
 });
 export type ClaimedTask = z.infer<typeof claimedTaskSchema>;
 
-/** Where to PUT an update: one presigned request, or one URL per part of a multipart upload. */
+/** Upload target of an update: one presigned request, or one URL per part of a multipart upload. */
 export const uploadTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('single'), key: z.string().min(1), request: presignedRequestSchema }),
   z.object({

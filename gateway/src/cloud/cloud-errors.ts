@@ -1,7 +1,7 @@
 import { ApiProblemError } from './api-client.js';
 
 /**
- * How the gateway reacts to a failed cloud request. `retry`: the network or the cloud is
+ * Reaction of the gateway to a failed cloud request. `retry`: the network or the cloud is
  * unavailable, so the same request may succeed later (keep the result, back off). `drop`: the
  * cloud refused for good (the lease is gone, the task is unknown, the request is invalid), so
  * repeating it can only fail again, or worse, submit twice.
@@ -37,7 +37,7 @@ export function classifyCloudFailure(error: unknown): CloudFailure {
   }
 
   if (error instanceof BlobTransferError) {
-    // An expired presigned URL answers 403; a new URL from the API fixes it, so it is worth a retry.
+    // An expired presigned URL returns 403; a new URL from the API fixes it, so it is worth a retry.
     if (error.status === undefined || error.status >= 500 || RETRYABLE_STATUSES.has(error.status)) {
       return { action: 'retry', reason: error.message };
     }

@@ -4,7 +4,7 @@ import { claimedTaskSchema, uploadTargetSchema, type ClaimedTask, type UploadTar
 /** The fetch the gateway sends every request through; tests wrap it to watch or cut the network. */
 export type FetchFunction = (request: Request) => Promise<Response>;
 
-/** What the gateway reports about itself at enrolment and in every heartbeat. */
+/** Version and capabilities the gateway reports at enrolment and in every heartbeat. */
 export interface GatewayReport {
   version: string;
   capabilities: Record<string, string | number | boolean | string[]>;

@@ -11,7 +11,7 @@ const CLOUD_COLUMN_TYPES = new Set(['integer', 'number', 'categorical', 'boolean
  * Returns the `registerWithCloud` hook of `dataset add` for an enrolled state folder: it sends the
  * dataset's description as the site policy releases it (schema, rounded row count), never a row
  * and never the per-level counts, which the cloud does not store. It throws when the folder is
- * not enrolled; `dataset add` then keeps the dataset local and says so.
+ * not enrolled; `dataset add` then keeps the dataset local and prints why.
  */
 export function createRegisterWithCloud(options: { fetch?: FetchFunction } = {}): RegisterWithCloud {
   return async ({ stateDir, dataset, policy }) => {
@@ -46,7 +46,7 @@ export function createRegisterWithCloud(options: { fetch?: FetchFunction } = {})
   };
 }
 
-/** Returns whether a state folder holds a gateway credential, so `dataset add` should register in the cloud. */
+/** Returns whether a state folder contains a gateway credential, so `dataset add` should register in the cloud. */
 export async function isEnrolled(stateDir: string): Promise<boolean> {
   const config = await readConfig(stateDir);
   return config.gatewayId !== undefined && config.credential !== undefined;

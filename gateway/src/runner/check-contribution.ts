@@ -54,7 +54,7 @@ export function checkContribution(policy: SitePolicy, computation: ComputationNa
 }
 
 /**
- * Checks that every time bin of a binned Kaplan–Meier output holds no patients or at least
+ * Checks that every time bin of a binned Kaplan–Meier output contains no patients or at least
  * `minCellSize` (events plus censorings over all groups, the cell the computation merges on). The
  * computation merges or refuses small bins itself; a small bin still present here is never
  * released, whatever `smallCellAction` says, because the gateway is the last check before the network.

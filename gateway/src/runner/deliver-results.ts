@@ -37,10 +37,10 @@ export interface DeliveryReport {
 
 /**
  * Sends every due delivery in the outbox, oldest first. A delivery leaves the outbox only when the
- * cloud accepted it, or when the cloud refused it for good (a lost lease, an unknown task): sending
- * it again could only fail again, and a result must never be submitted under a stale lease.
- * After a retryable failure (network, 5xx) the delivery waits for its backoff and the rest of
- * the outbox waits too, since the cloud is most likely unreachable for them as well.
+ * cloud accepted it, or when the cloud rejected it for good (a lost lease, an unknown task).
+ * Sending such a delivery again could only fail again, and a result must never be submitted under a
+ * stale lease. After a retryable failure (network, 5xx) the delivery waits for its backoff and the
+ * rest of the outbox waits too, because the cloud is most likely unreachable for them as well.
  */
 export async function deliverPending(deps: DeliveryDependencies, options: { onlyTaskId?: string; ignoreSchedule?: boolean } = {}): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, dropped: 0, waiting: 0, unreachable: false };
@@ -67,7 +67,7 @@ export async function deliverPending(deps: DeliveryDependencies, options: { only
     } catch (error) {
       const failure = classifyCloudFailure(error);
       if (failure.action === 'drop') {
-        log.warn({ reason: failure.reason, leaseProblem: failure.leaseProblem }, 'the cloud refused the delivery for good; it is removed from the outbox');
+        log.warn({ reason: failure.reason, leaseProblem: failure.leaseProblem }, 'the cloud rejected the delivery for good; removed it from the outbox');
         await appendAuditEvent(
           deps.stateDir,
           {
@@ -151,7 +151,7 @@ async function deliverOne(deps: DeliveryDependencies, delivery: PendingDelivery,
   );
 }
 
-/** The job id a queued payload names, for audit entries about the delivery itself. */
+/** Returns the job id a queued payload names, for audit entries about the delivery itself. */
 function jobIdOf(delivery: PendingDelivery): string | undefined {
   const payload = delivery.payload as { jobId?: unknown } | null;
   return typeof payload?.jobId === 'string' ? payload.jobId : undefined;

@@ -4,7 +4,7 @@ import { classifyCloudFailure } from '../cloud/cloud-errors.js';
 import type { GatewayCloud } from '../cloud/gateway-cloud.js';
 
 export interface LeaseKeeper {
-  /** Set once the cloud said the lease is gone (expired, reassigned, job finished); the task must be dropped. */
+  /** Set once the cloud reported the lease as gone (expired, reassigned, job finished), so the task must be dropped. */
   readonly lostReason: string | undefined;
   stop(): void;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The payloads the runner puts in the outbox. A result carries its encoded tensors (base64), so it
- * can be uploaded again after a crash without computing again; a refusal carries its reason, so
+ * can be uploaded again after a crash without computing again. A refusal carries its reason, so
  * the cloud learns it even when the refusal happened while the network was down.
  */
 export const TASK_RESULT_KIND = 'task_result';

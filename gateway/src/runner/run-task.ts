@@ -56,8 +56,8 @@ export interface TaskRunDependencies {
 }
 
 /**
- * What became of a claimed task: its result or its refusal is in the outbox, or it was abandoned
- * (the runner is stopping, or the lease was lost) and the cloud will reassign it.
+ * Outcome of a claimed task: its result or its refusal is in the outbox, or it was abandoned (the
+ * runner is stopping, or the lease was lost) and the cloud will reassign it.
  */
 export type TaskOutcome = { kind: 'result_queued' } | { kind: 'refusal_queued'; code: string } | { kind: 'abandoned'; reason: string };
 
@@ -153,7 +153,7 @@ async function computeContribution(deps: TaskRunDependencies, task: ClaimedTask)
     if (error instanceof SiteRefusal) {
       // The computation's message may quote a count or a time of the data: it stays in the local
       // log, and the cloud receives a reason that states only the policy's bound.
-      deps.logger.warn({ code: error.code, detail: error.message }, 'the computation refused under the site privacy settings');
+      deps.logger.warn({ code: error.code, detail: error.message }, 'the computation rejected the task under the site privacy settings');
       throw new TaskRefusal(error.code === 'small_cell' ? 'small_cell' : 'cohort_too_small', SITE_REFUSAL_REASONS[error.code](policy));
     }
     // The message may quote a value of the data, so it stays in the local log only.
@@ -232,7 +232,7 @@ async function downloadGlobalTensors(deps: TaskRunDependencies, task: ClaimedTas
     return undefined;
   }
   const download = task.globalTensors;
-  // A few retries ride out a short network fault; after them the task is given up, its lease
+  // A few retries ride out a short network fault. After them the task is given up, so its lease
   // expires and the cloud hands it out again.
   const bytes = await retryWithBackoff(() => downloadBlob(deps.fetch, download, download.sha256), {
     ...deps.backoff,

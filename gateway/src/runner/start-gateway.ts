@@ -16,7 +16,7 @@ import { runClaimedTask, type ComputationLookup, type TaskPhase } from './run-ta
 /** Gateway version reported to the cloud; kept equal to the CLI's `--version`. */
 export const GATEWAY_VERSION = '0.1.0';
 
-/** Longest claim long-poll the cloud accepts, in seconds. */
+/** Maximum claim long-poll the cloud accepts, in seconds. */
 export const MAX_CLAIM_WAIT_SECONDS = 20;
 
 export interface StartGatewayOptions {
@@ -167,7 +167,7 @@ class GatewayLoop {
     logger.info('gateway stopped');
   }
 
-  /** One turn of the loop: heartbeat when due, outbox, one claim and its task. */
+  /** Runs one turn of the loop: heartbeat when due, outbox, one claim and its task. */
   private async turn(): Promise<void> {
     const { cloud, options, signal } = this.context;
 

@@ -53,11 +53,12 @@ export interface RoundBody {
 }
 
 /**
- * A partner lab and several hospitals, each with a real gateway state folder: enrolled through
- * `gateways.enroll` with a one-time token, its site file added with `dataset add` (registered in
- * the cloud through the gateway's own hook), its policy set with `policy set`, and the dataset
- * linked to the project and approved by the hospital's data officer. Models are inserted with the
- * hospitals' approvals, because the model routes are not what these tests exercise.
+ * A partner lab and several hospitals, each with a real gateway state folder. Each gateway is
+ * enrolled through `gateways.enroll` with a one-time token, and its site file is added with
+ * `dataset add`, which registers it in the cloud through the gateway's own hook. Its policy is set
+ * with `policy set`, and the dataset is linked to the project and approved by the hospital's data
+ * officer. Models are inserted with the hospitals' approvals, because these tests do not exercise
+ * the model routes.
  */
 export class Federation {
   readonly sites: FederatedSite[] = [];
@@ -83,12 +84,12 @@ export class Federation {
     return new Federation(api, `http://127.0.0.1:${await closedLoopbackPort()}`, computations);
   }
 
-  /** A separate network for one gateway, so a test can cut it off without touching the others. */
+  /** Creates a separate network for one gateway, so a test can cut it off without touching the others. */
   createNetwork(): TestNetwork {
     return new TestNetwork(this.deadOrigin);
   }
 
-  /** The scheduler's dependencies on the API's clock, to run the lease sweep as the scheduled worker would. */
+  /** Returns the scheduler's dependencies on the API's clock, to run the lease sweep as the scheduled worker would. */
   scheduler(): SchedulerDependencies {
     const deps = this.api.runtime.deps;
     return { db: deps.db, blobStore: deps.blobStore, computations: this.computations, logger: deps.logger, now: this.api.clock.now };

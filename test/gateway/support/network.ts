@@ -10,7 +10,7 @@ export interface CapturedRequest {
 
 /**
  * The gateways' network, under the test's control. `fetch` goes to the real loopback server, except
- * while `offline` is set: then each request is sent to a loopback port nobody listens on, so it
+ * while `offline` is set: then each request is sent to a loopback port with no server, so it
  * fails with the same connection error a real outage gives. Every request that leaves while online
  * is captured in `sent` when `capture` is on; `onResponse` hooks let a test act at a precise step.
  */
