@@ -8,12 +8,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
  */
 export const MAX_REQUEST_BYTES = 1_048_576;
 
-/**
- * Object tag that marks a site's round update. Keys start with the organization id, so no key
- * prefix can select updates. The lifecycle rule expires objects with this tag instead, so uploads
- * of updates must send it (`x-amz-tagging: onsite-artifact=round-update`).
- */
-export const ROUND_UPDATE_TAG = { key: 'onsite-artifact', value: 'round-update' } as const;
+/** Tag that the blob store puts on site updates; the lifecycle rule expires tagged objects. */
+export { ROUND_UPDATE_TAG } from '../functions/services/jobs/job-blob-keys.js';
 
 export const ENVIRONMENT_NAMES = ['dev', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];

@@ -28,6 +28,8 @@ export interface PresignPutOptions {
   /** When set, the signature binds the exact body length in bytes. */
   contentLength?: number;
   contentType?: string;
+  /** Object tags, which S3 lifecycle rules can select on; the filesystem store keeps none. */
+  tags?: Readonly<Record<string, string>>;
 }
 
 export interface PresignGetOptions {
@@ -39,6 +41,8 @@ export interface CreateMultipartUploadOptions {
   partCount: number;
   expiresInSeconds: number;
   contentType?: string;
+  /** Object tags of the assembled object; the filesystem store keeps none. */
+  tags?: Readonly<Record<string, string>>;
 }
 
 export interface MultipartUpload {

@@ -80,6 +80,25 @@ describe('S3BlobStore', () => {
     expect(await store.head('org_x/presigned-kms.bin')).toEqual({ size: 2048 });
   });
 
+  it('signs the tagging header of a tagged presigned PUT', async () => {
+    const store = new S3BlobStore(config);
+    const body = randomBytes(64);
+
+    const request = await store.presignPut('org_x/tagged.bin', {
+      expiresInSeconds: 300,
+      contentLength: body.byteLength,
+      tags: { 'onsite-artifact': 'round-update' },
+    });
+    const url = new URL(request.url);
+    const signedHeaders = url.searchParams.get('X-Amz-SignedHeaders')?.split(';') ?? [];
+    const response = await fetch(request.url, { method: 'PUT', headers: request.headers, body });
+
+    expect(request.headers['x-amz-tagging']).toBe('onsite-artifact=round-update');
+    expect(signedHeaders).toContain('x-amz-tagging');
+    expect(url.searchParams.has('x-amz-tagging')).toBe(false);
+    expect(response.status, await response.text()).toBe(200);
+  });
+
   it('presigns PUT URLs without a checksum of the empty body', async () => {
     const store = new S3BlobStore(config);
 

@@ -165,17 +165,22 @@ export class S3BlobStore implements BlobStore {
       validateContentType(options.contentType);
     }
 
+    const tagging = encodeTagging(options.tags);
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ContentLength: options.contentLength,
       ContentType: options.contentType,
+      ...(tagging ? { Tagging: tagging } : {}),
       ...this.encryptionInput(),
     });
 
-    // The presigner signs content-length and the SSE headers, so the client must send them as
-    // given. It leaves content-type unsigned, but S3 stores the type the upload sends.
+    // The presigner signs content-length, the SSE headers and the tagging header, so the client
+    // must send them as given. It leaves content-type unsigned, but S3 stores the type sent.
     const headers: Record<string, string> = { ...this.encryptionHeaders() };
+    if (tagging) {
+      headers['x-amz-tagging'] = tagging;
+    }
     if (options.contentLength !== undefined) {
       headers['content-length'] = String(options.contentLength);
     }
@@ -209,6 +214,7 @@ export class S3BlobStore implements BlobStore {
           Bucket: this.bucket,
           Key: key,
           ContentType: options.contentType,
+          ...(options.tags ? { Tagging: encodeTagging(options.tags) } : {}),
           ...this.encryptionInput(),
         }),
       ),
@@ -288,7 +294,8 @@ export class S3BlobStore implements BlobStore {
     const url = await this.send('presign', key, () => {
       // getSignedUrl is generic over one command type, so each type gets its own call.
       if (command instanceof PutObjectCommand) {
-        return getSignedUrl(this.client, command, signingOptions);
+        // S3 applies tags only from the header, so the tagging header must stay a header.
+        return getSignedUrl(this.client, command, { ...signingOptions, unhoistableHeaders: new Set(['x-amz-tagging']) });
       }
       if (command instanceof GetObjectCommand) {
         return getSignedUrl(this.client, command, signingOptions);
@@ -335,4 +342,10 @@ export class S3BlobStore implements BlobStore {
       cause: error,
     });
   }
+}
+
+/** Tags as S3's `Tagging` value (URL query encoding); undefined for none. */
+function encodeTagging(tags: Readonly<Record<string, string>> | undefined): string | undefined {
+  if (!tags || Object.keys(tags).length === 0) return undefined;
+  return new URLSearchParams(Object.entries(tags)).toString();
 }

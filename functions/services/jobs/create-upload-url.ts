@@ -1,8 +1,11 @@
 import { MULTIPART_THRESHOLD_BYTES, planMultipartUpload } from '../../blob-store/multipart-plan.js';
 import type { PresignedRequest } from '../../blob-store/blob-store.js';
-import { updateKey } from './job-blob-keys.js';
+import { ROUND_UPDATE_TAG, updateKey } from './job-blob-keys.js';
 import type { SchedulerDependencies } from './scheduler-dependencies.js';
 import { assertLeaseHeld, loadGatewayTask } from './task-lease.js';
+
+/** Every site update is tagged so that the deployment's lifecycle rule can expire it. */
+const ROUND_UPDATE_TAGS = { [ROUND_UPDATE_TAG.key]: ROUND_UPDATE_TAG.value };
 
 /** Seconds an upload URL stays valid. */
 export const UPLOAD_URL_SECONDS = 900;
@@ -37,12 +40,12 @@ export async function createUploadUrl(
   const key = updateKey(job.organizationId, job.id, task.roundNumber, task.id);
 
   if (input.sizeBytes <= MULTIPART_THRESHOLD_BYTES) {
-    const request = await deps.blobStore.presignPut(key, { expiresInSeconds: UPLOAD_URL_SECONDS, contentLength: input.sizeBytes, contentType: 'application/octet-stream' });
+    const request = await deps.blobStore.presignPut(key, { expiresInSeconds: UPLOAD_URL_SECONDS, contentLength: input.sizeBytes, contentType: 'application/octet-stream', tags: ROUND_UPDATE_TAGS });
     return { kind: 'single', key, request };
   }
 
   const plan = planMultipartUpload(input.sizeBytes);
-  const upload = await deps.blobStore.createMultipartUpload(key, { partCount: plan.partCount, expiresInSeconds: UPLOAD_URL_SECONDS, contentType: 'application/octet-stream' });
+  const upload = await deps.blobStore.createMultipartUpload(key, { partCount: plan.partCount, expiresInSeconds: UPLOAD_URL_SECONDS, contentType: 'application/octet-stream', tags: ROUND_UPDATE_TAGS });
   const ranges = new Map(plan.parts.map((part) => [part.partNumber, part]));
   return {
     kind: 'multipart',
