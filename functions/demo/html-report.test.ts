@@ -45,9 +45,10 @@ const REPORT: StudyReport = {
     jobId: 'job_cohort',
     minimumCellSize: 10,
     pooled: { rows: 40, numeric: [{ column: 'age', n: 40, mean: 52.5, sd: 9.8 }], categorical: [{ column: 'tgrade', levels: [{ level: 'I', count: 12 }] }] },
+    withheldCellsAtSites: 1,
     perSite: [
-      { site: 'Site 1', rows: 20, numeric: [{ column: 'age', n: 20, mean: 51, sd: 9 }], categorical: [{ column: 'tgrade', levels: [{ level: 'I', count: null }] }] },
-      { site: 'Site 2', rows: 20, numeric: [{ column: 'age', n: 20, mean: 54, sd: 10 }], categorical: [{ column: 'tgrade', levels: [{ level: 'I', count: 12 }] }] },
+      { site: 'Site 1', withheldCells: 1, rows: 20, numeric: [{ column: 'age', n: 20, mean: 51, sd: 9 }], categorical: [{ column: 'tgrade', levels: [{ level: 'I', count: null }] }] },
+      { site: 'Site 2', withheldCells: 0, rows: 20, numeric: [{ column: 'age', n: 20, mean: 54, sd: 10 }], categorical: [{ column: 'tgrade', levels: [{ level: 'I', count: 12 }] }] },
     ],
   },
   km: { jobId: 'job_km', groupColumn: 'horTh', overall: curve(40, 900), byGroup: { no: curve(25, 800), yes: curve(15, null) } },
@@ -137,6 +138,12 @@ describe('formatTerminalReport', () => {
   it('prints medians, survival and the log-rank test', () => {
     expect(text).toMatch(/horTh = yes\s+15\s+3\s+– \(NA–NA\)/);
     expect(text).toContain('Log-rank test, horTh: χ² = 4.20 on 1 df, p = 0.040');
+  });
+
+  it('prints the cohort with cells withheld per site', () => {
+    expect(text).toMatch(/age, mean \(SD\)\s+51\.0 \(9\.0\)\s+54\.0 \(10\.0\)\s+52\.5 \(9\.8\)/);
+    expect(text).toMatch(/tgrade = I, n\s+<10\s+12\s+12/);
+    expect(text).toMatch(/Cells withheld at the site\s+1\s+0\s+1/);
   });
 
   it('prints both models per site and pooled', () => {

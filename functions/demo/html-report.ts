@@ -88,12 +88,18 @@ function cohortSection(report: StudyReport): string {
       rows.push([escapeXml(`${factor.column} = ${level.level}`), ...columns.map(([, entry]) => escapeXml(formatCount(entry.categorical[index]?.levels[levelIndex]?.count ?? null, minimum)))]);
     }
   }
+  rows.push([
+    text({ en: 'Cells withheld at the site', fr: 'Cases masquées par le site' }),
+    ...report.cohort.perSite.map((site) => String(site.withheldCells)),
+    String(report.cohort.withheldCellsAtSites),
+  ]);
+
   return `<section>
 <h2>${text({ en: 'Cohort (GBSG2)', fr: 'Caractéristiques de la cohorte (GBSG2)' })}</h2>
 ${table(['', ...columns.map(([label]) => text(label))], rows)}
 <p class="note">${text({
-    en: `Counts below ${minimum} are withheld by the hospitals' policy (shown as <${minimum}).`,
-    fr: `Les effectifs inférieurs à ${minimum} sont masqués par la politique des hôpitaux (affichés <${minimum}).`,
+    en: `A hospital sends a count below its minimum cell size (${minimum}) as 0, and the last row counts those cells; pooled counts add only released counts. Counts below ${minimum} in the results are shown as <${minimum}.`,
+    fr: `Un hôpital transmet 0 pour un effectif inférieur à sa taille minimale de case (${minimum}), et la dernière ligne compte ces cases ; les totaux n'additionnent que les effectifs transmis. Les effectifs inférieurs à ${minimum} sont affichés <${minimum}.`,
   })}</p>
 </section>`;
 }

@@ -46,7 +46,14 @@ export interface StudyReport {
   dataFile: string;
   elapsedSeconds: number;
   sites: { name: string; gatewayId: string; gbsg2Rows: number; wdbcRows: number }[];
-  cohort: { jobId: string; minimumCellSize: number; pooled: CohortTable; perSite: ({ site: string } & CohortTable)[] };
+  cohort: {
+    jobId: string;
+    minimumCellSize: number;
+    pooled: CohortTable;
+    /** `withheldCells`: count cells the site sent as 0 because they were below its minimum cell size. */
+    perSite: ({ site: string; withheldCells: number } & CohortTable)[];
+    withheldCellsAtSites: number;
+  };
   km: { jobId: string; overall: CurveReport; byGroup: Record<string, CurveReport>; groupColumn: string };
   logrank: { chisq: number; df: number; p: number | null; groups: string[]; observed: number[]; expected: number[]; stratifiedBySite: { chisq: number; df: number; p: number | null } };
   cox: {
@@ -120,7 +127,8 @@ export function buildStudyReport(results: StudyResults): StudyReport {
       jobId: results.cohort.jobId,
       minimumCellSize: results.cohort.results.pooled.minimumCellSize,
       pooled: cohortTable(results.cohort.results.pooled),
-      perSite: bySite(results.cohort.results.perSite).map((entry) => ({ site: nameOf(entry.siteId), ...cohortTable(entry.summary) })),
+      perSite: bySite(results.cohort.results.perSite).map((entry) => ({ site: nameOf(entry.siteId), withheldCells: entry.withheldCells, ...cohortTable(entry.summary) })),
+      withheldCellsAtSites: results.cohort.results.withheldCellsAtSites,
     },
     km: {
       jobId: results.survival.jobId,

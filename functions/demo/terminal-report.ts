@@ -49,10 +49,13 @@ function cohortSection(report: StudyReport): string {
     }
   }
 
+  rows.push(['Cells withheld at the site', ...report.cohort.perSite.map((site) => String(site.withheldCells)), String(report.cohort.withheldCellsAtSites)]);
+
   return [
     subheading('Cohort statistics (descriptive job)'),
     formatTable(header, rows, ['left', ...tables.map(() => 'right' as const)]),
-    `Counts below ${minimum} are withheld by the sites' policy and shown as <${minimum}; pooled figures add only released counts.`,
+    `A site sends a count below its minimum cell size (${minimum}) as 0, and the last row counts those cells; pooled counts add only released counts.`,
+    `The cloud withholds pooled and per-site counts below ${minimum} again, shown as <${minimum}.`,
   ].join('\n');
 }
 
