@@ -1,3 +1,4 @@
+import type { Computation, ComputationName } from '@onsite/compute';
 import type { Role } from '../../db/schema/index.js';
 import type { Database } from '../../db/client.js';
 import type { BlobStore } from '../blob-store/blob-store.js';
@@ -24,6 +25,8 @@ export interface AppDependencies {
   maxRequestBytes: number;
   publicBaseUrl: string;
   aggregationTrigger?: AggregationTrigger;
+  /** The computation registry the job scheduler plans and aggregates with. */
+  computations?: (name: ComputationName) => Computation;
   now?: () => Date;
 }
 

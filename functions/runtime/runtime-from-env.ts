@@ -1,4 +1,5 @@
 import { loadCloudEnv, databaseConfigFromEnv, type CloudEnv } from '../config/env.js';
+import { createSqsAggregationTrigger } from '../workers/sqs-aggregation-trigger.js';
 import { createRuntime, type Runtime, type RuntimeSettings } from './create-runtime.js';
 
 /** Runtime settings described by the environment (see functions/config/env.ts for the variables). */
@@ -20,6 +21,8 @@ export function runtimeSettingsFromEnv(env: CloudEnv, options: { migrate: boolea
     ...(env.OPERATOR_TOKEN_SHA256 ? { operatorTokenSha256: env.OPERATOR_TOKEN_SHA256 } : {}),
     logLevel: env.LOG_LEVEL,
     migrate: options.migrate,
+    // With a queue (on AWS) the aggregation worker aggregates; without one, the API does it inline.
+    ...(env.AGGREGATION_QUEUE_URL ? { aggregationTrigger: createSqsAggregationTrigger(env.AGGREGATION_QUEUE_URL, env.AWS_REGION) } : {}),
   };
 }
 

@@ -8,13 +8,6 @@ import type { Logger } from '../../logging/logger.js';
 /** Finds the computation a job runs by its name; throws for an unknown name. */
 export type ComputationLookup = (name: ComputationName) => Computation;
 
-declare module '../../api/context.js' {
-  interface AppDependencies {
-    /** The computation registry the job scheduler plans and aggregates with. */
-    computations?: ComputationLookup;
-  }
-}
-
 /**
  * Dependencies of the scheduler's services. The API process, the aggregation worker and the sweep
  * all build one, so the same code runs in each. `now` is the clock, injected so tests can
