@@ -35,7 +35,12 @@ export function parseDemoArguments(args: readonly string[]): ParsedCommandLine {
         'share of GBSG2 and WDBC, cohort statistics, Kaplan–Meier, a stratified Cox model, logistic regression and an MLP.',
     )
     .option('--sites <n>', `number of simulated hospitals, ${MIN_SITES} to ${MAX_SITES}; 1-based row i goes to site ((i − 1) mod N) + 1`, '3')
-    .option('--data <file>', 'CSV with the columns of GBSG2 (horTh, age, menostat, tsize, tgrade, pnodes, progrec, estrec, time, cens)', DEFAULT_GBSG2_FILE)
+    .addOption(
+      new Option('--data <file>', 'CSV with the columns of GBSG2 (horTh, age, menostat, tsize, tgrade, pnodes, progrec, estrec, time, cens)').default(
+        DEFAULT_GBSG2_FILE,
+        'the shipped functions/demo/data/gbsg2.csv',
+      ),
+    )
     .option('--state <dir>', 'folder for the cloud database, blobs and gateway state, kept after the run (default: a temporary folder, removed)')
     .option('--report <file>', 'also write the report as JSON to this file')
     .option('--html <file>', 'also write a self-contained HTML report (plots, FR/EN) to this file')
