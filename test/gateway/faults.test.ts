@@ -2,7 +2,6 @@ import { getComputation } from '@onsite/compute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { sweep } from '../../functions/services/jobs/sweep.js';
-import type { RunningGateway } from '../../gateway/src/runner/start-gateway.js';
 import { listPendingDeliveries } from '../../gateway/src/state/index.js';
 import { databaseTargets } from '../support/database.js';
 import { Federation, readAuditEntries, waitFor, type FederatedSite } from './support/federation.js';
@@ -55,15 +54,15 @@ describe.each(databaseTargets())('gateway faults on %s', (target) => {
   it('reassigns the task of a gateway stopped mid-task', async () => {
     const jobId = await jobWaitingOnFirstSite();
     const network = federation.createNetwork();
-    const holder: { gateway?: RunningGateway } = {};
+    const kill = new AbortController();
     const attempts: number[] = [];
     const stopOnClaim = network.onResponse(async (request, response) => {
       if (!isOperation(request, 'POST', CLAIM_PATH) || response.status !== 200) return;
       attempts.push(((await response.clone().json()) as { attempt: number }).attempt);
-      if (attempts.length === 1) void holder.gateway?.stop();
+      if (attempts.length === 1) kill.abort();
     });
-    holder.gateway = await federation.startGateway(firstSite(), { fetch: network.fetch });
-    await holder.gateway.stopped;
+    const killed = await federation.startGateway(firstSite(), { fetch: network.fetch, signal: kill.signal });
+    await killed.stopped;
 
     const [open] = await federation.readRounds(jobId);
     const leased = open?.sites.find((site) => site.gatewayId === firstSite().gatewayId);
