@@ -8,6 +8,7 @@ import { idempotency } from './middleware/idempotency.js';
 import { requestContext } from './middleware/request-context.js';
 import { registerDocsRoutes } from './openapi/docs-routes.js';
 import { registerSecuritySchemes } from './openapi/document.js';
+import { operationIdsByRoute } from './openapi/operation-ids.js';
 import { registerAllRoutes } from './routes/index.js';
 
 export type ApiApp = OpenAPIHono<AppEnv>;
@@ -36,7 +37,14 @@ export function createRouter(): ApiApp {
 export function createApp(deps: AppDependencies): ApiApp {
   const app = createRouter();
 
-  app.use('*', requestContext(deps));
+  // Built on first use, once every route below is registered.
+  let operationIds: Map<string, string> | undefined;
+  const operationIdOf = (method: string, routePath: string) => {
+    operationIds ??= operationIdsByRoute(app);
+    return operationIds.get(`${method} ${routePath}`);
+  };
+
+  app.use('*', requestContext(deps, operationIdOf));
   app.use(
     '/v1/*',
     bodyLimit({
