@@ -63,11 +63,11 @@ export interface RunningGateway {
  * process, each on its own state folder.
  */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
-  await ensureStateDir(options.stateDir);
   const config = await readConfig(options.stateDir);
   if (config.apiUrl === undefined || config.gatewayId === undefined || config.credential === undefined) {
     throw new Error(`the state folder ${options.stateDir} is not enrolled; run "onsite-gateway enroll --api URL --token TOKEN" first`);
   }
+  await ensureStateDir(options.stateDir);
   const keyPair = await loadKeyPair(options.stateDir);
   if (keyPair === undefined) {
     throw new Error(`the state folder ${options.stateDir} has a credential but no key pair; enrol the gateway again`);
