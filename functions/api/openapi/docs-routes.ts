@@ -1,10 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { ApiApp } from '../app.js';
 import { buildOpenApiDocument } from './document.js';
 
-/** Serves the generated contract at /openapi.json and an interactive reference at /docs. */
+const STANDALONE_PATH = join('node_modules', '@scalar', 'api-reference', 'dist', 'browser', 'standalone.js');
+
+/**
+ * Finds Scalar's browser bundle in an installed node_modules above this file. The local server
+ * serves it itself so /docs works with no network; a Lambda bundle ships without it, and the page
+ * then loads the script from Scalar's CDN in the reader's browser.
+ */
+function findLocalScalarBundle(): string | undefined {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(folder, STANDALONE_PATH);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(folder);
+    if (parent === folder) return undefined;
+    folder = parent;
+  }
+}
+
+/** Serves the generated contract at /openapi.json, an interactive reference at /docs and /health. */
 export function registerDocsRoutes(app: ApiApp): void {
+  const localBundle = findLocalScalarBundle();
+  if (localBundle) {
+    let script: string | undefined;
+    app.get('/docs/scalar.js', (c) => {
+      script ??= readFileSync(localBundle, 'utf8');
+      return c.body(script, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' });
+    });
+  }
+
   app.get('/openapi.json', (c) => c.json(buildOpenApiDocument(app, new URL(c.req.url).origin)));
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Onsite API reference' }));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Onsite API reference', ...(localBundle ? { cdn: '/docs/scalar.js' } : {}) }));
   app.get('/health', (c) => c.json({ status: 'ok' }));
 }
