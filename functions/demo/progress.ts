@@ -18,7 +18,7 @@ const CONVERGENCE_METRICS: [key: string, label: string, digits: number][] = [
 
 /**
  * Writes progress lines with the time elapsed since the start, in seconds:
- * `[  3.2s] Cox model: round 4, log-likelihood -1408.79267`.
+ * `[ 19.5s] Cox model: round 4 done, log-likelihood -1408.818951, concordance 0.692`.
  */
 export function createTextProgress(write: (text: string) => void, startedAt = performance.now()): StudyProgress {
   const line = (message: string) => write(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);

@@ -32,7 +32,7 @@ function linearScale(domain: [number, number], range: [number, number]): (value:
   return (value) => r0 + ((value - d0) / span) * (r1 - r0);
 }
 
-/** Round tick values in [low, high], at most about `count`, at steps of 1, 2 or 5 × 10^k. */
+/** Returns round tick values in [low, high], at most about `count`, at steps of 1, 2 or 5 × 10^k. */
 export function niceTicks(low: number, high: number, count = 5): number[] {
   if (!(high > low)) return [low];
   const rough = (high - low) / count;
@@ -101,7 +101,7 @@ export interface SurvivalSeries {
 }
 
 /**
- * Corner points of a right-continuous step function that starts at `start` at time 0, steps to
+ * Returns the corner points of a right-continuous step function that starts at `start` at time 0, steps to
  * `values[i]` at `times[i]` and stays there until `end`.
  */
 export function stepPoints(times: readonly number[], values: readonly number[], start: number, end: number): [number, number][] {
