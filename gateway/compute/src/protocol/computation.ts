@@ -83,7 +83,10 @@ export interface ServerStepResult<State> {
 
 /** A job setting common to every computation. */
 export interface ComputationSettings {
-  /** Rounds to run for fixed-round methods (FedAvg); the maximum for iterative ones (Newton). */
+  /**
+   * The job's round limit, final evaluation rounds included: the rounds to run for fixed-round
+   * methods (FedAvg), the maximum for iterative ones (Newton).
+   */
   maxRounds: number;
   /** Computation-specific options (histogram edges, evaluation times, …), JSON. */
   options: Record<string, unknown>;

@@ -18,7 +18,7 @@ import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tenso
 export interface FedAvgJobState {
   layout: string[];
   plan: FederatedTrainingPlan;
-  /** Rounds of local training to run; one evaluation round follows. */
+  /** Rounds of local training: the job's round limit less the evaluation round that follows. */
   trainingRounds: number;
   roundsDone: number;
   phase: 'train' | 'evaluate';
@@ -28,12 +28,13 @@ export interface FedAvgJobState {
   lossHistory: number[];
 }
 
-function readRounds(settings: ComputationSettings): number {
+/** Training rounds within the job's round limit, which also counts the final evaluation round. */
+function readTrainingRounds(settings: ComputationSettings): number {
   const rounds = settings.maxRounds;
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10_000) {
-    throw new RangeError(`FedAvg: maxRounds is ${rounds}; set the number of training rounds (1 to 10000)`);
+  if (!Number.isInteger(rounds) || rounds < 2 || rounds > 10_000) {
+    throw new RangeError(`FedAvg: maxRounds is ${rounds}; set 2 to 10000 rounds (the training rounds plus one evaluation round)`);
   }
-  return rounds;
+  return rounds - 1;
 }
 
 function restoreOptimizer(state: FedAvgJobState): ServerOptimizerState {
@@ -69,7 +70,7 @@ function fedAvgComputation(name: ComputationName, families: readonly ModelFamily
       return {
         layout,
         plan,
-        trainingRounds: readRounds(settings),
+        trainingRounds: readTrainingRounds(settings),
         roundsDone: 0,
         phase: 'train',
         weights: tensorMapToJson(weights),

@@ -64,15 +64,19 @@ function applyCellRule(counts: KaplanMeierCounts, privacy: SitePrivacy): { count
 
   if (privacy.exactEventTimes) return { counts, suppressedCells };
 
-  const rows = counts.time.map((time, i) => ({ time, events: [...(counts.events[i] ?? [])], censored: [...(counts.censored[i] ?? [])] }));
-  const total = (row: (typeof rows)[number]) => row.events.reduce((a, b) => a + b, 0) + row.censored.reduce((a, b) => a + b, 0);
+  const total = (row: { events: number[]; censored: number[] }) => row.events.reduce((a, b) => a + b, 0) + row.censored.reduce((a, b) => a + b, 0);
+  // Empty bins (including the overflow row after the last grid point, at time Infinity) carry
+  // nothing, so they are dropped before small bins are merged into their neighbours.
+  const rows = counts.time
+    .map((time, i) => ({ time, events: [...(counts.events[i] ?? [])], censored: [...(counts.censored[i] ?? [])] }))
+    .filter((row) => total(row) > 0);
   const merged: typeof rows = [];
   let carry: (typeof rows)[number] | undefined;
   for (const row of rows) {
     const current = carry ? { time: row.time, events: row.events.map((v, g) => v + (carry?.events[g] ?? 0)), censored: row.censored.map((v, g) => v + (carry?.censored[g] ?? 0)) } : row;
     carry = undefined;
     const size = total(current);
-    if (size > 0 && size < minimum) {
+    if (size < minimum) {
       if (privacy.smallCellAction === 'refuse') {
         throw new SiteRefusal('small_cell', `a Kaplan–Meier time bin ending at ${row.time} holds ${size} patients, fewer than the minimum cell size ${minimum}`);
       }
@@ -80,11 +84,18 @@ function applyCellRule(counts: KaplanMeierCounts, privacy: SitePrivacy): { count
       carry = current;
       continue;
     }
-    if (size > 0) merged.push(current);
+    merged.push(current);
   }
   if (carry) {
+    // The last small bin joins the one before it, released at the later (carried) time.
     const last = merged.pop();
-    merged.push(last ? { time: carry.time, events: last.events.map((v, g) => v + (carry?.events[g] ?? 0)), censored: last.censored.map((v, g) => v + (carry?.censored[g] ?? 0)) } : carry);
+    const joined = last
+      ? { time: carry.time, events: last.events.map((v, g) => v + (carry?.events[g] ?? 0)), censored: last.censored.map((v, g) => v + (carry?.censored[g] ?? 0)) }
+      : carry;
+    if (total(joined) < minimum) {
+      throw new SiteRefusal('small_cell', `this site's Kaplan–Meier counts hold fewer patients than the minimum cell size ${minimum} in total`);
+    }
+    merged.push(joined);
   }
   return {
     counts: { groups: counts.groups, time: merged.map((row) => row.time), events: merged.map((row) => row.events), censored: merged.map((row) => row.censored) },
