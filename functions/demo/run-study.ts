@@ -89,15 +89,14 @@ export async function runStudy(collaboration: Collaboration, sites: readonly Hos
     settings: { maxRounds: NEWTON_MAX_ROUNDS },
   });
 
-  // NOTE: mlp_fedavg trains for maxRounds rounds and evaluates in round maxRounds + 1, but the
-  // scheduler ends a job at round maxRounds, so the MLP report has no accuracy or AUC until the two agree.
   const mlpModel = await defineApprovedModel(collaboration, progress, 'Malignancy, MLP 16 (mean5, standardised)', diagnosisMlpSpec(standardisation), links.wdbc);
   const mlp = await run<FedAvgResults>('MLP (FedAvg)', {
     kind: 'train',
     computation: 'mlp_fedavg',
     modelId: mlpModel,
     datasetLinkIds: links.wdbc,
-    settings: { maxRounds: MLP_TRAINING_ROUNDS },
+    // The job's round limit counts the final evaluation round too.
+    settings: { maxRounds: MLP_TRAINING_ROUNDS + 1 },
   });
 
   return {

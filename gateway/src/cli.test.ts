@@ -206,9 +206,9 @@ describe('onsite-gateway CLI', () => {
   });
 
   it('rejects an unknown command with usage help', async () => {
-    const result = await runGateway(['enroll']);
+    const result = await runGateway(['frobnicate']);
 
     expect(result.code, describeResult(result)).toBe(1);
-    expect(result.stderr).toContain("unknown command 'enroll'");
+    expect(result.stderr).toContain("unknown command 'frobnicate'");
   });
 });
