@@ -3,19 +3,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets } from '../../../../test/support/database.js';
 import { startTestApi, type TestApi } from '../../../../test/support/api-harness.js';
+import { GBSG2_COLUMNS } from '../../../../test/support/seed-collaboration.js';
 
-const GBSG2_COLUMNS = [
-  { name: 'horTh', type: 'categorical', levels: ['no', 'yes'] },
-  { name: 'age', type: 'integer', unit: 'years' },
-  { name: 'menostat', type: 'categorical', levels: ['Pre', 'Post'] },
-  { name: 'tsize', type: 'integer', unit: 'mm' },
-  { name: 'tgrade', type: 'categorical', levels: ['I', 'II', 'III'] },
-  { name: 'pnodes', type: 'integer' },
-  { name: 'progrec', type: 'integer', unit: 'fmol' },
-  { name: 'estrec', type: 'integer', unit: 'fmol' },
-  { name: 'time', type: 'integer', unit: 'days' },
-  { name: 'cens', type: 'integer' },
-];
 
 describe.each(databaseTargets())('dataset registration on %s', (target) => {
   let api: TestApi;

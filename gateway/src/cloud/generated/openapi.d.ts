@@ -1095,7 +1095,7 @@ export interface components {
              * @description Minutes before the enrolment token expires (5 to 10080; one day by default).
              * @default 1440
              */
-            enrolmentTtlMinutes: number;
+            enrolmentTtlMinutes?: number;
         };
         EnrolledGateway: {
             gateway: components["schemas"]["Gateway"];
@@ -1119,7 +1119,7 @@ export interface components {
              *       "onnxruntime": "1.31.1"
              *     }
              */
-            capabilities: {
+            capabilities?: {
                 [key: string]: string | number | boolean | string[];
             };
         };
@@ -1133,7 +1133,7 @@ export interface components {
              * @description Minutes before the enrolment token expires (5 to 10080; one day by default).
              * @default 1440
              */
-            enrolmentTtlMinutes: number;
+            enrolmentTtlMinutes?: number;
         };
         GatewayHeartbeat: {
             gateway: components["schemas"]["Gateway"];
@@ -1156,7 +1156,7 @@ export interface components {
              *       "onnxruntime": "1.31.1"
              *     }
              */
-            capabilities: {
+            capabilities?: {
                 [key: string]: string | number | boolean | string[];
             };
         };
@@ -1196,7 +1196,7 @@ export interface components {
             /** @example GBSG2 relapse cohort */
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             columns: components["schemas"]["DatasetColumn"][];
             /** @description Number of rows, possibly rounded by the site policy. */
             rowCount: number;
@@ -1306,7 +1306,7 @@ export interface components {
             };
             groupBy?: string;
             /** @default [] */
-            features: ({
+            features?: ({
                 column: string;
                 /** @enum {string} */
                 encoding: "numeric";
@@ -1323,9 +1323,9 @@ export interface components {
              * @default fail
              * @enum {string}
              */
-            missing: "drop_rows" | "fail";
+            missing?: "drop_rows" | "fail";
             /** @default {} */
-            hyperparameters: Record<string, never>;
+            hyperparameters?: Record<string, never>;
         } | {
             /** @enum {string} */
             family: "cox_ph";
@@ -1352,7 +1352,7 @@ export interface components {
              * @default fail
              * @enum {string}
              */
-            missing: "drop_rows" | "fail";
+            missing?: "drop_rows" | "fail";
             /**
              * @default {
              *       "ties": "efron",
@@ -1360,7 +1360,7 @@ export interface components {
              *       "maxIterations": 20
              *     }
              */
-            hyperparameters: {
+            hyperparameters?: {
                 /**
                  * @default efron
                  * @enum {string}
@@ -1397,7 +1397,7 @@ export interface components {
              * @default fail
              * @enum {string}
              */
-            missing: "drop_rows" | "fail";
+            missing?: "drop_rows" | "fail";
             /**
              * @default {
              *       "method": "newton",
@@ -1405,7 +1405,7 @@ export interface components {
              *       "maxIterations": 25
              *     }
              */
-            hyperparameters: {
+            hyperparameters?: {
                 /**
                  * @default newton
                  * @enum {string}
@@ -1468,7 +1468,7 @@ export interface components {
              * @default fail
              * @enum {string}
              */
-            missing: "drop_rows" | "fail";
+            missing?: "drop_rows" | "fail";
             hyperparameters: {
                 hiddenLayers: number[];
                 /**
@@ -1521,7 +1521,7 @@ export interface components {
                 positive: string | number;
             };
             /** @default [] */
-            features: ({
+            features?: ({
                 column: string;
                 /** @enum {string} */
                 encoding: "numeric";
@@ -1538,7 +1538,7 @@ export interface components {
              * @default fail
              * @enum {string}
              */
-            missing: "drop_rows" | "fail";
+            missing?: "drop_rows" | "fail";
             hyperparameters: {
                 imageSize: number;
                 channels: number[];
@@ -1608,7 +1608,7 @@ export interface components {
              * @default fail
              * @enum {string}
              */
-            missing: "drop_rows" | "fail";
+            missing?: "drop_rows" | "fail";
             hyperparameters: {
                 modelSha256: string;
                 inputName: string;
@@ -1824,7 +1824,7 @@ export interface components {
             /** @description Approved dataset links to run on; every approved link of the project when omitted. */
             datasetLinkIds?: string[];
             /** @default {} */
-            settings: {
+            settings?: {
                 /** @description Rounds to run (the maximum for iterative methods); 20 by default. */
                 maxRounds?: number;
                 /** @description Valid results a round needs; every site by default. */
@@ -1907,7 +1907,7 @@ export interface components {
              * @example 2026-12-04T09:30:00.000Z
              */
             leaseExpiresAt: string | null;
-            /** @description Why the task failed, was refused or rejected, or why its last lease ended. */
+            /** @description Reason the task failed, was refused or rejected, or its last lease ended. */
             reason: string | null;
             sampleCount: number | null;
             metrics: components["schemas"]["Metrics"];
@@ -7365,7 +7365,7 @@ export interface operations {
     "tasks.claim": {
         parameters: {
             query?: {
-                /** @description Seconds to wait for a task when none is ready, 0 to 20; 0 answers at once. */
+                /** @description Seconds to wait for a task when none is ready, 0 to 20; 0 returns at once. */
                 waitSeconds?: number | null;
             };
             header?: never;
