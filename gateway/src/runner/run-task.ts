@@ -23,6 +23,7 @@ import { checkTask, describeTask, readSitePolicy, type PolicyRejectionCode, type
 import { appendAuditEvent, enqueueDelivery, findDataset } from '../state/index.js';
 import { checkContribution } from './check-contribution.js';
 import { TASK_REFUSAL_KIND, TASK_RESULT_KIND, type TaskRefusalPayload, type TaskResultPayload } from './outbox-entries.js';
+import { writeSiteOnlyFiles } from './site-only-files.js';
 import { sitePrivacyFromPolicy } from './site-privacy.js';
 
 /** Reasons sent to the cloud for a computation's `SiteRefusal`, by its code. */
@@ -90,6 +91,9 @@ export async function runClaimedTask(deps: TaskRunDependencies, task: ClaimedTas
       await appendAuditEvent(deps.stateDir, { type: 'task.abandoned', details: { taskId: task.taskId, jobId: task.jobId, reason: lost } }, deps.now());
       return { kind: 'abandoned', reason: lost };
     }
+
+    const written = await writeSiteOnlyFiles(deps.stateDir, task, contribution, deps.now());
+    if (written.length > 0) deps.logger.info({ files: written }, 'site-only outputs written to the state folder');
 
     await queueResult(deps, task, contribution);
     return { kind: 'result_queued' };

@@ -24,6 +24,7 @@ export const COMPUTATION_NAMES = [
   'logistic_fedavg',
   'mlp_fedavg',
   'evaluate_binary',
+  'predict_binary',
 ] as const;
 export type ComputationName = (typeof COMPUTATION_NAMES)[number];
 
@@ -62,6 +63,11 @@ export interface SiteContribution {
   sampleCount: number;
   /** Aggregate figures of the site for this round (a loss, a count), shown per site. */
   metrics: Record<string, number>;
+  /**
+   * Files for the hospital only (row-level predictions, for example): the gateway writes them to
+   * its state folder and never sends them. Not part of the update.
+   */
+  siteOnlyFiles?: Array<{ fileName: string; content: string }>;
 }
 
 export interface ContributionFromSite {

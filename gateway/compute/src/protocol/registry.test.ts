@@ -198,6 +198,47 @@ describe('computation registry', () => {
     expect(evaluation.pooled.accuracy).toBeGreaterThan(0.85);
   });
 
+  it('predicts at the sites and releases only counts', async () => {
+    const reference = JSON.parse(readFileSync(new URL('reference/wdbc_logistic.json', DATA), 'utf8'));
+    const model = reference.models.mean5;
+    const sites = [0, 1, 2].map((site) => readTable(new URL('wdbc.csv', DATA), (index) => index % 3 === site));
+    const spec: ModelSpecInput = {
+      family: 'logistic_regression',
+      outcome: { kind: 'binary', column: 'diagnosis', positive: 'M' },
+      features: (model.features as string[]).map((column) => ({ column, encoding: 'numeric', center: reference.feature_mean[column], scale: reference.feature_sd[column] })),
+    };
+    const computation = getComputation('predict_binary');
+    const { spec: parsed } = normaliseModelSpec(spec);
+    const state = computation.initialState(parsed, { maxRounds: 1, options: { coefficients: model.tight_control.coefficients } });
+    const plan = computation.planRound(state, 1);
+    const suppress: SitePrivacy = { ...EXACT, smallCellAction: 'suppress' };
+    const site = await computation.runSite({ spec: parsed, table: sites[0] as ColumnarTable, round: 1, parameters: plan.parameters, ...(plan.globalTensors ? { globalTensors: plan.globalTensors } : {}), privacy: suppress });
+
+    const [file] = site.siteOnlyFiles ?? [];
+    const lines = file?.content.trim().split('\n') ?? [];
+    expect(file?.fileName).toBe('predictions.csv');
+    expect(lines[0]).toBe('row,probability,predicted');
+    expect(lines).toHaveLength(190 + 1);
+    expect(Object.keys(site.tensors).sort()).toEqual(['predict/histogram', 'predict/predicted_positive', 'predict/rows']);
+    const released = Array.from(site.tensors['predict/histogram']?.data as Float64Array);
+    expect(released.every((count) => count === 0 || count >= 10)).toBe(true);
+
+    const { results } = await runJob('predict_binary', spec, sites, { coefficients: model.tight_control.coefficients }, 1, suppress);
+    const summary = results as { rows: number; predictedPositive: number };
+    expect(summary.rows).toBe(569);
+    expect(summary.predictedPositive).toBeGreaterThan(180);
+    expect(summary.predictedPositive).toBeLessThan(240);
+  });
+
+  it('rejects a prediction job without weights', () => {
+    const { spec } = normaliseModelSpec({
+      family: 'logistic_regression',
+      outcome: { kind: 'binary', column: 'diagnosis', positive: 'M' },
+      features: [{ column: 'radius_mean', encoding: 'numeric' }],
+    });
+    expect(() => getComputation('predict_binary').initialState(spec, { maxRounds: 1, options: {} })).toThrow(/options.weights/);
+  });
+
   it('rejects an unknown computation name', () => {
     expect(() => getComputation('bogus' as never)).toThrow(/unknown computation "bogus"/);
   });

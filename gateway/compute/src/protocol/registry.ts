@@ -5,6 +5,7 @@ import { evaluateBinaryComputation } from './computations/evaluate-binary.js';
 import { logisticFedAvgComputation, mlpFedAvgComputation } from './computations/fedavg.js';
 import { kaplanMeierComputation } from './computations/kaplan-meier.js';
 import { logisticNewtonComputation } from './computations/logistic-newton.js';
+import { predictBinaryComputation } from './computations/predict-binary.js';
 
 /**
  * Every computation a job can run, by name. The cloud plans and aggregates with the same objects
@@ -18,6 +19,7 @@ const COMPUTATIONS: { [Name in ComputationName]: Computation<never> } = {
   logistic_fedavg: logisticFedAvgComputation as Computation<never>,
   mlp_fedavg: mlpFedAvgComputation as Computation<never>,
   evaluate_binary: evaluateBinaryComputation as Computation<never>,
+  predict_binary: predictBinaryComputation as Computation<never>,
 };
 
 /** The computation of a name; throws for a name this version does not know. */

@@ -1842,7 +1842,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        ComputationName: "descriptive" | "kaplan_meier" | "cox_newton" | "logistic_newton" | "logistic_fedavg" | "mlp_fedavg" | "evaluate_binary";
+        ComputationName: "descriptive" | "kaplan_meier" | "cox_newton" | "logistic_newton" | "logistic_fedavg" | "mlp_fedavg" | "evaluate_binary" | "predict_binary";
         JobPage: {
             items: components["schemas"]["Job"][];
             /** @description Cursor of the next page, or null on the last page. */

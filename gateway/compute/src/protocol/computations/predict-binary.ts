@@ -1,0 +1,157 @@
+import { logisticNetworkConfig } from '../../logistic/logistic-fedavg.js';
+import { predictProbabilities } from '../../mlp/local-training.js';
+import { networkTensorLayout, type NetworkConfig } from '../../mlp/network-config.js';
+import { federatedTrainingPlanFromSpec } from '../../mlp/spec-config.js';
+import { compilePredictGraph } from '../../mlp/train-step-graph.js';
+import { buildDesignMatrix } from '../../spec/design-matrix.js';
+import type { ModelSpec } from '../../spec/model-spec.js';
+import { SiteRefusal, type Computation } from '../computation.js';
+import { featureLayout } from '../feature-layout.js';
+import { float64Spec, readScalar, readVector, scalarTensor, vectorTensor } from '../tensor-codec.js';
+import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
+import { logisticWeights } from './logistic-newton.js';
+
+/** Bins of the released probability histogram, over [0, 1]. */
+const HISTOGRAM_BINS = 10;
+
+const NAMES = {
+  rows: 'predict/rows',
+  predictedPositive: 'predict/predicted_positive',
+  histogram: 'predict/histogram',
+} as const;
+
+export interface PredictBinaryState {
+  config: NetworkConfig;
+  weights: TensorMapJson;
+  threshold: number;
+}
+
+/** The network that scores a spec: an MLP's own, or a logistic model as a network with no hidden layer. */
+function networkFor(spec: ModelSpec): NetworkConfig {
+  const layout = featureLayout(spec);
+  if (spec.family === 'logistic_regression' && spec.hyperparameters.method === 'newton') {
+    return logisticNetworkConfig(layout, { local: 'sgd', learningRate: 0.1, proximalMu: 0 });
+  }
+  return federatedTrainingPlanFromSpec(spec, layout).config;
+}
+
+/**
+ * Scores every row of every site with a fixed model and keeps the predictions at the site: each
+ * gateway writes a CSV of (row, probability, predicted class) to its own state folder, and the
+ * cloud receives only the number of rows scored, the number predicted positive and a histogram of
+ * probabilities, with the site's small-cell rule applied to the histogram.
+ */
+export const predictBinaryComputation: Computation<PredictBinaryState> = {
+  name: 'predict_binary',
+  kind: 'predict',
+  families: ['logistic_regression', 'mlp_classifier'],
+
+  initialState(spec, settings) {
+    const config = networkFor(spec);
+    const options = settings.options as { coefficients?: Record<string, number>; weights?: TensorMapJson; threshold?: number };
+    const threshold = options.threshold ?? 0.5;
+    if (!(typeof threshold === 'number' && threshold > 0 && threshold < 1)) {
+      throw new RangeError(`predict_binary: options.threshold is ${String(threshold)}; use a probability between 0 and 1`);
+    }
+
+    let weights;
+    if (options.weights !== undefined) {
+      weights = tensorMapFromJson(options.weights);
+    } else if (options.coefficients !== undefined && config.hiddenLayers.length === 0) {
+      weights = logisticWeights(config.layout, options.coefficients);
+    } else {
+      throw new RangeError('predict_binary: set options.weights (the model version tensors as JSON) or, for a logistic model, options.coefficients by name');
+    }
+
+    const expected = networkTensorLayout(config);
+    for (const [name, tensor] of Object.entries(expected)) {
+      const given = weights[name];
+      if (!given || given.dtype !== tensor.dtype || given.shape.join('x') !== tensor.shape.join('x')) {
+        throw new RangeError(`predict_binary: weight "${name}" must be ${tensor.dtype} [${tensor.shape.join(', ')}] for this spec`);
+      }
+      if (Array.from(given.data as ArrayLike<number>).some((value) => !Number.isFinite(value))) {
+        throw new RangeError(`predict_binary: weight "${name}" has a missing or non-finite value; give every coefficient`);
+      }
+    }
+    return { config, weights: tensorMapToJson(weights), threshold };
+  },
+
+  planRound(state) {
+    return { parameters: { threshold: state.threshold }, globalTensors: tensorMapFromJson(state.weights) };
+  },
+
+  contributionLayout() {
+    return { [NAMES.rows]: float64Spec([1]), [NAMES.predictedPositive]: float64Spec([1]), [NAMES.histogram]: float64Spec([HISTOGRAM_BINS]) };
+  },
+
+  async runSite({ spec, table, parameters, globalTensors, privacy }) {
+    if (!globalTensors) throw new RangeError('predict_binary: the task carries no model weights; the round is malformed');
+    const config = networkFor(spec);
+    const threshold = parameters.threshold as number;
+    const matrix = buildDesignMatrix(table, spec);
+    const probabilities = await predictProbabilities({
+      graph: compilePredictGraph(config),
+      config,
+      data: { layout: matrix.layout, n: matrix.n, x: matrix.x },
+      weights: globalTensors,
+    });
+
+    const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
+    let predictedPositive = 0;
+    const lines = ['row,probability,predicted'];
+    probabilities.forEach((probability, index) => {
+      const predicted = probability >= threshold ? 1 : 0;
+      predictedPositive += predicted;
+      const bin = Math.min(HISTOGRAM_BINS - 1, Math.floor(probability * HISTOGRAM_BINS));
+      histogram[bin] = (histogram[bin] as number) + 1;
+      // Rows are numbered as in the site's file (1 = first data row), so the hospital can join them back.
+      lines.push(`${(matrix.rows[index] as number) + 1},${probability},${predicted}`);
+    });
+
+    let withheld = 0;
+    for (const [bin, count] of histogram.entries()) {
+      if (count > 0 && count < privacy.minCellSize) {
+        if (privacy.smallCellAction === 'refuse') {
+          throw new SiteRefusal('small_cell', `a probability bin holds ${count} rows, fewer than the minimum cell size ${privacy.minCellSize}`);
+        }
+        histogram[bin] = 0;
+        withheld += 1;
+      }
+    }
+
+    return {
+      tensors: { [NAMES.rows]: scalarTensor(matrix.n), [NAMES.predictedPositive]: scalarTensor(predictedPositive), [NAMES.histogram]: vectorTensor(histogram) },
+      sampleCount: matrix.n,
+      metrics: { withheldCells: withheld },
+      siteOnlyFiles: [{ fileName: 'predictions.csv', content: `${lines.join('\n')}\n` }],
+    };
+  },
+
+  serverStep(state, contributions) {
+    const perSite = contributions.map((entry) => {
+      const what = `predict_binary, site ${entry.siteId}`;
+      const tensors = entry.contribution.tensors;
+      return {
+        siteId: entry.siteId,
+        rows: readScalar(tensors, NAMES.rows, what),
+        predictedPositive: readScalar(tensors, NAMES.predictedPositive, what),
+        histogram: readVector(tensors, NAMES.histogram, HISTOGRAM_BINS, what),
+      };
+    });
+    const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
+    for (const site of perSite) site.histogram.forEach((count, bin) => (histogram[bin] = (histogram[bin] as number) + count));
+
+    return {
+      state,
+      done: true,
+      roundMetrics: { sites: contributions.length },
+      results: {
+        rows: perSite.reduce((sum, site) => sum + site.rows, 0),
+        predictedPositive: perSite.reduce((sum, site) => sum + site.predictedPositive, 0),
+        histogram: { binEdges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, index) => index / HISTOGRAM_BINS), counts: histogram },
+        perSite,
+        threshold: state.threshold,
+      },
+    };
+  },
+};
