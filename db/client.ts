@@ -21,7 +21,17 @@ export type DatabaseConfig =
       /** A `dumpSnapshot` archive to start from instead of an empty cluster. */
       snapshot?: Blob;
     }
-  | { driver: 'pg'; url: string; maxConnections?: number }
+  | {
+      driver: 'pg';
+      url: string;
+      maxConnections?: number;
+      /**
+       * Called when an idle pooled connection fails (the server restarted or ended it). The pool
+       * drops that connection and opens another for the next query; without a handler the error
+       * event would end the process.
+       */
+      onIdleConnectionError?: (error: Error) => void;
+    }
   | { driver: 'aws-data-api'; clusterArn: string; secretArn: string; database: string; region?: string };
 
 export interface DatabaseHandle {
@@ -66,6 +76,7 @@ export async function openDatabase(config: DatabaseConfig, migrationsFolder = de
       const { drizzle } = await import('drizzle-orm/node-postgres');
       const { migrate } = await import('drizzle-orm/node-postgres/migrator');
       const pool = new pg.Pool({ connectionString: config.url, max: config.maxConnections ?? 10 });
+      pool.on('error', (error) => config.onIdleConnectionError?.(error));
       const db = drizzle(pool, { schema });
       return {
         db: db as unknown as Database,

@@ -73,7 +73,11 @@ function operatorTokenHash(settings: RuntimeSettings): { operatorTokenHash?: str
  */
 export async function createRuntime(settings: RuntimeSettings): Promise<Runtime> {
   const logger = settings.logger ?? createLogger({ level: settings.logLevel ?? 'info' });
-  const database = settings.existingDatabase ?? (await openDatabase(settings.database));
+  const databaseConfig =
+    settings.database.driver === 'pg'
+      ? { ...settings.database, onIdleConnectionError: (error: Error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it') }
+      : settings.database;
+  const database = settings.existingDatabase ?? (await openDatabase(databaseConfig));
   if (settings.migrate) await database.migrate();
 
   const blob = createBlobStore(settings.blobStore, settings.publicBaseUrl);
