@@ -35,6 +35,25 @@ export function registerDocsRoutes(app: ApiApp): void {
   }
 
   app.get('/openapi.json', (c) => c.json(buildOpenApiDocument(app, new URL(c.req.url).origin)));
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Onsite API reference', ...(localBundle ? { cdn: '/docs/scalar.js' } : {}) }));
+  app.get(
+    '/docs',
+    Scalar({
+      url: '/openapi.json',
+      pageTitle: 'Onsite API reference',
+      ...(localBundle ? { cdn: '/docs/scalar.js' } : {}),
+      // The reference must not contact third parties from a hospital's browser: no hosted fonts,
+      // no telemetry, no hosted AI assistant, and requests sent straight to this API, not through
+      // Scalar's proxy.
+      withDefaultFonts: false,
+      telemetry: false,
+      hideClientButton: true,
+      showDeveloperTools: 'never',
+      // The schema list would sit under a "Models" heading next to the "models" operations.
+      hideModels: true,
+      proxyUrl: '',
+      // Accepted by Scalar's script 1.76 (the assistant's settings), not yet typed by the Hono package.
+      ...({ agent: { disabled: true } } as Record<string, unknown>),
+    }),
+  );
   app.get('/health', (c) => c.json({ status: 'ok' }));
 }
