@@ -12,13 +12,16 @@ declare module 'vitest' {
 }
 
 /**
- * Vitest global setup: migrates one PGlite cluster and archives it, so that each test file starts
- * its own database from the archive (about half a second) instead of running initdb and every
- * migration again (several seconds on a loaded 2-core machine).
+ * Vitest global setup. It gives the run its own temporary folder (TMPDIR, inherited by the test
+ * workers and every process they start) and removes it at the end, so no test leaves files in the
+ * system's temporary folder. Then it migrates one PGlite cluster and archives it there, so that
+ * each test file starts its own database from the archive (about half a second) instead of
+ * running initdb and every migration again (several seconds on a loaded 2-core machine).
  */
 export default async function setup(project: TestProject): Promise<() => void> {
-  const folder = mkdtempSync(join(tmpdir(), 'onsite-pglite-snapshot-'));
-  const path = join(folder, 'migrated.tar.gz');
+  const runFolder = mkdtempSync(join(tmpdir(), 'onsite-test-run-'));
+  process.env.TMPDIR = runFolder;
+  const path = join(runFolder, 'pglite-migrated.tar.gz');
 
   const database = await openDatabase({ driver: 'pglite' });
   await database.migrate();
@@ -28,5 +31,5 @@ export default async function setup(project: TestProject): Promise<() => void> {
   await database.close();
 
   project.provide('pgliteSnapshotPath', path);
-  return () => rmSync(folder, { recursive: true, force: true });
+  return () => rmSync(runFolder, { recursive: true, force: true });
 }
