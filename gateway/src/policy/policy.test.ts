@@ -191,6 +191,12 @@ describe('applyCellPolicy', () => {
   });
 });
 
+describe('allowedProjects', () => {
+  it.each(['prj_…', 'hello', 'PRJ_ABC'])('rejects the project id %j', (id) => {
+    expect(() => sitePolicySchema.parse({ ...DEFAULT_SITE_POLICY, allowedProjects: [id] })).toThrow(/a project id starts with/);
+  });
+});
+
 describe('releaseEventTime', () => {
   it.each([
     { time: 0, released: 0 },

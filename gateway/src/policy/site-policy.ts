@@ -13,7 +13,9 @@ import { statePaths } from '../state/state-dir.js';
 export const sitePolicySchema = z
   .object({
     /** Project ids whose tasks may run, or `all`. By default none may, until the data officer lists them. */
-    allowedProjects: z.union([z.literal('all'), z.array(z.string().min(1))]).default([]),
+    allowedProjects: z
+      .union([z.literal('all'), z.array(z.string().regex(/^prj_[a-z0-9]+$/, 'a project id starts with "prj_"; copy it from the project in the API'))])
+      .default([]),
     /** Model families that may run, or `all` (default). */
     allowedModelFamilies: z.union([z.literal('all'), z.array(z.enum(MODEL_FAMILIES))]).default('all'),
     /** Dataset columns a task may read, or `all` (default). */
