@@ -22,9 +22,15 @@ const program = new Command('bootstrap')
       throw new Error(`could not reach the API at ${options.api} (${error instanceof Error ? error.message : String(error)}); start it with npm start`);
     });
 
-    const body = (await response.json()) as { organization?: { id: string }; ownerKey?: { secret: string }; detail?: string };
+    const body = (await response.json()) as {
+      organization?: { id: string };
+      ownerKey?: { secret: string };
+      detail?: string;
+      errors?: Array<{ path: string; message: string }>;
+    };
     if (response.status !== 201 || !body.organization || !body.ownerKey) {
-      throw new Error(`the API rejected the request (${response.status}): ${body.detail ?? JSON.stringify(body)}`);
+      const fields = (body.errors ?? []).map((error) => `${error.path}: ${error.message}`).join('; ');
+      throw new Error(`the API rejected the request (${response.status}): ${body.detail ?? JSON.stringify(body)}${fields ? ` (${fields})` : ''}`);
     }
 
     process.stdout.write(

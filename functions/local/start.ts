@@ -46,6 +46,15 @@ async function main(): Promise<void> {
     );
   });
 
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    const detail =
+      error.code === 'EADDRINUSE'
+        ? `port ${env.PORT} on 127.0.0.1 is already in use; stop the other process or start with PORT=<another port>`
+        : error.message;
+    process.stderr.write(`onsite api failed to start: ${detail}\n`);
+    void runtime.close().then(() => process.exit(1));
+  });
+
   const stop = (signal: string) => {
     logger.info({ signal }, 'onsite api stopping');
     server.close();
