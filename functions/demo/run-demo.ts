@@ -1,3 +1,4 @@
+import { rmSync, statSync } from 'node:fs';
 import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,7 +37,20 @@ async function main(args: readonly string[]): Promise<number> {
   const wdbc = await readCsvLines(DEFAULT_WDBC_FILE);
   requireColumns(wdbc, WDBC_COLUMNS, 'WDBC');
 
+  for (const [option, path] of [['--report', options.reportFile], ['--html', options.htmlFile]] as const) {
+    if (path !== undefined) await checkOutputPath(option, path);
+  }
+
   const stateDir = await prepareStateDir(options);
+  // Ctrl-C or a closed pipe must not leave a temporary state folder of some 40 MB behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\nDemo interrupted by ${signal}${options.stateDir === undefined ? '; its temporary state is removed' : ''}.\n`);
+    if (options.stateDir === undefined) rmSync(stateDir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGPIPE', onSignal);
   let cloud: LocalCloud | undefined;
   let gateways: RunningGateway[] = [];
   try {
@@ -74,6 +88,9 @@ async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(`Done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s.\n`);
     return 0;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGPIPE', onSignal);
     await Promise.all(gateways.map((gateway) => gateway.stop()));
     await cloud?.close();
     if (options.stateDir === undefined) {
@@ -96,6 +113,18 @@ async function prepareStateDir(options: DemoOptions): Promise<string> {
     throw new DemoOptionError(`--state ${options.stateDir} is not empty; give a new or empty folder (a run's state cannot be reused by the next one)`);
   }
   return options.stateDir;
+}
+
+/** Checks an output path before the study runs, so a bad path fails in a second, not after it. */
+async function checkOutputPath(option: string, path: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new DemoOptionError(`${option} ${path}: its folder cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)}); give a path in a writable folder`);
+  }
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new DemoOptionError(`${option} ${path} is a folder; give a file path such as ${join(path, option === '--html' ? 'report.html' : 'report.json')}`);
+  }
 }
 
 async function writeOutput(path: string, text: string): Promise<void> {
