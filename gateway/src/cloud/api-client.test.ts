@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../../../test/support/api-harness.js';
-import { ApiProblemError, createApiClient, dataOrThrow } from './api-client.js';
+import { ApiProblemError, CloudUnreachableError, createApiClient, dataOrThrow } from './api-client.js';
 
 describe('cloud API client', () => {
   let api: TestApi;
@@ -72,5 +72,18 @@ describe('cloud API client', () => {
     expect(failure.status).toBe(502);
     expect(failure.code).toBe('unexpected_response');
     expect(failure.requestId).toBe('req_from_proxy');
+  });
+});
+
+describe('unreachable cloud', () => {
+  it('names the address and the system error', async () => {
+    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8999'), { code: 'ECONNREFUSED' }) });
+    const client = createApiClient({ baseUrl: 'http://127.0.0.1:8999', token: 'ongw_x', fetch: () => Promise.reject(refused) });
+
+    const failure = await client.GET('/v1/gateway').catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(CloudUnreachableError);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as Error).message).toBe('could not reach the Onsite API at http://127.0.0.1:8999 (ECONNREFUSED); check the API URL and the network');
   });
 });

@@ -7,8 +7,11 @@ export type ApiClient = Client<paths>;
 export interface ApiClientOptions {
   /** Root URL of the cloud API, without `/v1` (for example `https://api.example.org`). */
   baseUrl: string;
-  /** Bearer secret sent on every request: the gateway credential (`ongw_…`) or an API key. */
-  token: string;
+  /**
+   * Bearer secret sent on every request: the gateway credential (`ongw_…`) or an API key. Omitted
+   * for the enrolment route, which the token in its body authenticates.
+   */
+  token?: string;
   /** Fetch implementation; defaults to the global `fetch`. Tests pass the in-process app here. */
   fetch?: (request: Request) => Promise<Response>;
 }
@@ -18,11 +21,32 @@ export interface ApiClientOptions {
  * renamed field or route breaks the gateway's type check instead of failing at run time.
  */
 export function createApiClient(options: ApiClientOptions): ApiClient {
+  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   return createClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    headers: { authorization: `Bearer ${options.token}` },
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.token === undefined ? {} : { headers: { authorization: `Bearer ${options.token}` } }),
+    fetch: (request: Request) =>
+      send(request).catch((error: unknown) => {
+        throw new CloudUnreachableError(request.url, error);
+      }),
   });
+}
+
+/**
+ * A request that got no HTTP response (connection refused, DNS failure, reset). It stays a
+ * TypeError, as fetch's own error is, and names the address and the system error so an operator
+ * can tell a wrong `--api` from a network outage.
+ */
+export class CloudUnreachableError extends TypeError {
+  override name = 'CloudUnreachableError';
+  constructor(url: string, cause: unknown) {
+    const origin = URL.canParse(url) ? new URL(url).origin : url;
+    // undici puts the system error (ECONNREFUSED, ENOTFOUND, "bad port") under the TypeError's cause.
+    const inner = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+    const reason =
+      typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : cause instanceof Error ? cause.message : String(cause);
+    super(`could not reach the Onsite API at ${origin} (${reason}); check the API URL and the network`, { cause });
+  }
 }
 
 /** An RFC 9457 problem returned by the API, or a failed response that was not one (code `unexpected_response`). */

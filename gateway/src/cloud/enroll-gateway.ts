@@ -1,9 +1,7 @@
-import createClient from 'openapi-fetch';
 
 import { appendAuditEvent, ensureKeyPair, ensureStateDir, readConfig, updateConfig } from '../state/index.js';
 
-import { dataOrThrow } from './api-client.js';
-import type { paths } from './generated/openapi.js';
+import { createApiClient, dataOrThrow } from './api-client.js';
 import type { FetchFunction, GatewayReport } from './gateway-cloud.js';
 
 export interface EnrollGatewayRequest {
@@ -46,10 +44,7 @@ export async function enrollGateway(request: EnrollGatewayRequest): Promise<Enro
 
   // The enrolment route is authenticated by the token in the body. The API rejects any
   // Authorization header it cannot resolve, so this client sends none.
-  const client = createClient<paths>({
-    baseUrl: request.apiUrl.replace(/\/+$/, ''),
-    ...(request.fetch === undefined ? {} : { fetch: request.fetch }),
-  });
+  const client = createApiClient({ baseUrl: request.apiUrl, ...(request.fetch === undefined ? {} : { fetch: request.fetch }) });
   const enrolled = dataOrThrow(
     await client.POST('/v1/gateways/enroll', { body: { token: request.token, publicKey, ...request.report } }),
   );
