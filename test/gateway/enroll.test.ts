@@ -137,4 +137,21 @@ describe.each(databaseTargets())('onsite-gateway enroll on %s', (target) => {
     expect(added.code).toBe(1);
     expect(added.stderr).toMatch(/stored locally as lds_[0-9a-f]{16}, but registering it with the cloud failed: this gateway is not enrolled/);
   });
+
+  it('registers a dataset again after a failed registration', async () => {
+    const stateDir = stateFolder();
+    const added = await cli(stateDir, ['dataset', 'add', GBSG2_SITE_FILES[0]!, '--name', 'retry-me']);
+    expect(added.code).toBe(1);
+    expect(added.stderr).toMatch(/Retry with "onsite-gateway dataset register lds_/);
+
+    await cli(stateDir, ['enroll', '--api', api.baseUrl, '--token', (await enrolmentToken()).token]);
+    const registered = await cli(stateDir, ['dataset', 'register', 'retry-me', '--json']);
+    const again = await cli(stateDir, ['dataset', 'register', 'retry-me']);
+
+    expect(registered.code, registered.stderr).toBe(0);
+    const record = JSON.parse(registered.stdout) as { cloudId: string };
+    expect((await api.request('GET', `/v1/datasets/${record.cloudId}`, { token: hospital.ownerSecret })).status).toBe(200);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already registered in the cloud as dst_/);
+  });
 });

@@ -13,7 +13,7 @@ import {
   type DatasetCounts,
 } from '../data/index.js';
 import { readSitePolicy } from '../policy/index.js';
-import { addDataset, appendAuditEvent, ensureStateDir, listDatasets, setDatasetCloudId, type DatasetRecord } from '../state/index.js';
+import { addDataset, appendAuditEvent, ensureStateDir, findDataset, listDatasets, setDatasetCloudId, type DatasetRecord } from '../state/index.js';
 import { collectValues, CommandInputError, parseColumnAssignments, type CommandContext, type CommandRegistration } from './context.js';
 
 interface DatasetAddOptions {
@@ -26,7 +26,7 @@ interface DatasetAddOptions {
   json?: boolean;
 }
 
-/** Registers `dataset add` and `dataset list`. */
+/** Registers `dataset add`, `dataset register` and `dataset list`. */
 export const registerDatasetCommands: CommandRegistration = (program, context) => {
   const dataset = program.command('dataset').description('describe local data files for federated jobs');
 
@@ -43,6 +43,31 @@ export const registerDatasetCommands: CommandRegistration = (program, context) =
     .option('--json', 'print the result as JSON')
     .action(async (file: string, options: DatasetAddOptions, command: Command) => {
       await addDatasetCommand(context, command, file, options);
+    });
+
+  dataset
+    .command('register')
+    .description("send a locally stored dataset's description to the cloud, for one whose registration failed")
+    .argument('<dataset>', 'name, local id or cloud id of the dataset')
+    .option('--json', 'print the result as JSON')
+    .action(async (reference: string, options: { json?: boolean }, command: Command) => {
+      const stateDir = context.stateDir(command);
+      const record = await findDataset(stateDir, reference);
+      if (record === undefined) {
+        throw new CommandInputError(`no dataset named or numbered "${reference}" on this gateway; see "onsite-gateway dataset list"`);
+      }
+      if (record.cloudId !== undefined) {
+        throw new CommandInputError(`dataset "${record.name}" is already registered in the cloud as ${record.cloudId}`);
+      }
+      if (context.deps.registerWithCloud === undefined) {
+        throw new CommandInputError('this gateway is not enrolled yet; run "onsite-gateway enroll --api URL --token TOKEN" first');
+      }
+      const updated = await registerWithCloudIfConnected(context, stateDir, record);
+      if (options.json === true) {
+        context.output.json(updated);
+        return;
+      }
+      context.output.line(`Dataset "${updated.name}" registered in the cloud as ${updated.cloudId ?? '(unknown)'}.`);
     });
 
   dataset
@@ -133,7 +158,7 @@ async function registerWithCloudIfConnected(context: CommandContext, stateDir: s
   } catch (error) {
     throw new Error(
       `dataset "${record.name}" is stored locally as ${record.localId}, but registering it with the cloud failed: ` +
-        `${(error as Error).message}`,
+        `${(error as Error).message}. Retry with "onsite-gateway dataset register ${record.localId}"`,
       { cause: error },
     );
   }
