@@ -8,11 +8,13 @@ import { createOutput } from './commands/output.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
+import { GATEWAY_VERSION } from './runner/start-gateway.js';
 import { STATE_DIR_ENV } from './state/index.js';
 
 export type { CliDependencies, CommandContext, CommandRegistration, RegisterWithCloud } from './commands/context.js';
 
-export const GATEWAY_VERSION = '0.1.0';
+/** One version for the CLI's --version and the gateway's reports to the cloud. */
+export { GATEWAY_VERSION };
 
 /**
  * The commands of `onsite-gateway`, in help order. Adding a command is one entry here: a function
