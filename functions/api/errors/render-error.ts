@@ -15,6 +15,10 @@ export function fieldErrorsFromZod(error: ZodError, part: string): FieldError[] 
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'unknown field; remove it' }));
     }
+    // zod words a missing field as a type mismatch; say what the caller has to do instead.
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      return [{ path: base.join('.'), message: `missing; this field is required (${issue.expected})` }];
+    }
     return [{ path: base.join('.'), message: issue.message }];
   });
 }

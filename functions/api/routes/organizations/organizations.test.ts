@@ -76,4 +76,14 @@ describe.each(databaseTargets())('organizations and API keys on %s', (target) =>
     expect(other.status).toBe(422);
     expect(((await other.json()) as { code: string }).code).toBe('idempotency_key_reused');
   });
+
+  it('names a missing field as missing', async () => {
+    const organization = await api.createOrganization('Missing fields');
+
+    const response = await api.request('POST', '/v1/api-keys', { token: organization.ownerSecret, body: { role: 'viewer' } });
+    const problem = (await response.json()) as { errors: Array<{ path: string; message: string }> };
+
+    expect(response.status).toBe(400);
+    expect(problem.errors).toContainEqual({ path: 'body.name', message: 'missing; this field is required (string)' });
+  });
 });
