@@ -16,6 +16,17 @@ export type ApiApp = OpenAPIHono<AppEnv>;
 /** Request parts as zod-openapi names them, and as problem paths name them. */
 const TARGET_NAMES: Record<string, string> = { json: 'body', query: 'query', param: 'param', header: 'header', cookie: 'cookie', form: 'body' };
 
+/** Methods of the registered operations whose path pattern matches `path`, for a 405's Allow header. */
+function allowedMethods(operationIds: Map<string, string>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const key of operationIds.keys()) {
+    const [method, pattern] = key.split(' ') as [string, string];
+    const expression = new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}$`);
+    if (expression.test(path)) methods.add(method);
+  }
+  return [...methods].sort();
+}
+
 /** Creates a new router with the project's validation hook: every invalid field in one problem. */
 export function createRouter(): ApiApp {
   return new OpenAPIHono<AppEnv>({
@@ -63,7 +74,17 @@ export function createApp(deps: AppDependencies): ApiApp {
   registerAllRoutes(app);
   registerDocsRoutes(app);
 
-  app.notFound((c) => renderError(new ApiError('not_found', `no route matches ${c.req.method} ${c.req.path}; see /docs for the API reference`), c));
+  app.notFound((c) => {
+    operationIds ??= operationIdsByRoute(app);
+    const allowed = allowedMethods(operationIds, c.req.path);
+    if (allowed.length > 0) {
+      return renderError(
+        new ApiError('method_not_allowed', `${c.req.path} does not accept ${c.req.method}; it accepts ${allowed.join(', ')}`, { headers: { allow: allowed.join(', ') } }),
+        c,
+      );
+    }
+    return renderError(new ApiError('not_found', `no route matches ${c.req.method} ${c.req.path}; see /docs for the API reference`), c);
+  });
   app.onError((error, c) => renderError(error, c));
 
   return app;

@@ -86,4 +86,22 @@ describe.each(databaseTargets())('organizations and API keys on %s', (target) =>
     expect(response.status).toBe(400);
     expect(problem.errors).toContainEqual({ path: 'body.name', message: 'missing; this field is required (string)' });
   });
+
+  it.each([
+    ['DELETE', '/v1/api-keys', 'GET, POST'],
+    ['GET', `/v1/api-keys/key_${'a'.repeat(32)}/revoke`, 'POST'],
+  ])('answers %s %s with 405 and Allow', async (method, path, allow) => {
+    const organization = await api.createOrganization('Methods');
+
+    const response = await api.request(method, path, { token: organization.ownerSecret });
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(((await response.json()) as { code: string }).code).toBe('method_not_allowed');
+  });
+
+  it('answers an unknown path with 404', async () => {
+    const response = await api.request('GET', '/v1/nothing-here');
+    expect(response.status).toBe(404);
+  });
 });
