@@ -25,7 +25,7 @@ export const registerPolicyCommands: CommandRegistration = (program, context) =>
     .addHelpText(
       'after',
       '\nKeys: allowedProjects, allowedModelFamilies, allowedColumns, minCohortSize, minCellSize,\n' +
-        'smallCellAction (suppress|refuse), releaseExactEventTimes (true|false), eventTimeBinDays,\n' +
+        'smallCellAction (suppress|refuse), releaseExactEventTimes (true|false), releaseExactScores (true|false), eventTimeBinDays,\n' +
         'maxRoundsPerJob, maxUpdateNorm (number|none), roundCountsTo.',
     )
     .action(async (assignments: string[], options: { json?: boolean }, command: Command) => {

@@ -41,6 +41,7 @@ describe('default site policy', () => {
       minCellSize: 10,
       smallCellAction: 'suppress',
       releaseExactEventTimes: false,
+      releaseExactScores: false,
       eventTimeBinDays: 30,
       maxRoundsPerJob: 100,
       roundCountsTo: 1,

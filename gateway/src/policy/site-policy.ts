@@ -28,6 +28,8 @@ export const sitePolicySchema = z
     smallCellAction: z.enum(['suppress', 'refuse']).default('suppress'),
     /** Whether exact event times may leave the site; when false (default) they are binned. */
     releaseExactEventTimes: z.boolean().default(false),
+    /** Whether evaluations may send the rows per distinct predicted score (exact AUC); else only histograms. */
+    releaseExactScores: z.boolean().default(false),
     /** Width of the event-time bins, in days (default 30). */
     eventTimeBinDays: z.number().positive().finite().default(30),
     /** Highest round number a job may reach on this site (default 100). */
@@ -63,7 +65,7 @@ export class PolicyAssignmentError extends Error {
 }
 
 const LIST_KEYS = new Set<SitePolicyKey>(['allowedProjects', 'allowedModelFamilies', 'allowedColumns']);
-const BOOLEAN_KEYS = new Set<SitePolicyKey>(['releaseExactEventTimes']);
+const BOOLEAN_KEYS = new Set<SitePolicyKey>(['releaseExactEventTimes', 'releaseExactScores']);
 const TEXT_KEYS = new Set<SitePolicyKey>(['smallCellAction']);
 
 /**

@@ -9,5 +9,6 @@ export function sitePrivacyFromPolicy(policy: SitePolicy): SitePrivacy {
     smallCellAction: policy.smallCellAction,
     exactEventTimes: policy.releaseExactEventTimes,
     timeGridDays: policy.eventTimeBinDays,
+    exactScores: policy.releaseExactScores,
   };
 }

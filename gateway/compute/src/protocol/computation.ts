@@ -37,6 +37,11 @@ export interface SitePrivacy {
   /** Whether exact event times may leave the site; when false, times are rounded up to `timeGridDays`. */
   exactEventTimes: boolean;
   timeGridDays: number;
+  /**
+   * Whether the rows per distinct predicted score may leave the site, for an exact AUC. When
+   * false or absent, evaluations release score histograms at a fixed resolution only.
+   */
+  exactScores?: boolean;
 }
 
 /** The plan of one round, sent by the cloud to every site. */
@@ -119,7 +124,7 @@ export interface Computation<State = unknown> {
    * before the server step. Absent for outputs whose length depends on the data (exact
    * Kaplan–Meier times), which `serverStep` checks itself.
    */
-  contributionLayout?(state: State, round: number): TensorLayout;
+  contributionLayout?(state: State, round: number): TensorLayout | undefined;
 }
 
 /**

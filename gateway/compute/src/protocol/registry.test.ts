@@ -151,8 +151,42 @@ describe('computation registry', () => {
     }
     expect(relative(report.logistic.deviance, model.tight_control.deviance)).toBeLessThan(1e-6);
     expect(report.evaluation.perSite).toHaveLength(3);
+    // Without the site policy's consent, only histograms leave the sites.
+    expect((report.evaluation.pooled as { exactAuc?: number | null }).exactAuc).toBeNull();
     expect(report.evaluation.pooled.accuracy).toBeGreaterThan(0.85);
     expect(report.evaluation.pooled.auc).toBeGreaterThan(0.9);
+  });
+
+  it('gives the exact AUC when every site releases scores', async () => {
+    const reference = JSON.parse(readFileSync(new URL('reference/wdbc_logistic.json', DATA), 'utf8'));
+    const features = reference.models.mean5.features as string[];
+    const table = readTable(new URL('wdbc.csv', DATA));
+    const sites = [0, 1, 2].map((site) => readTable(new URL('wdbc.csv', DATA), (index) => index % 3 === site));
+    const spec: ModelSpecInput = {
+      family: 'logistic_regression',
+      outcome: { kind: 'binary', column: 'diagnosis', positive: 'M' },
+      features: features.map((column) => ({ column, encoding: 'numeric', center: reference.feature_mean[column], scale: reference.feature_sd[column] })),
+    };
+
+    const { results } = await runJob('logistic_newton', spec, sites, {}, 30, { ...EXACT, exactScores: true });
+    const report = results as { logistic: { coefficients: Array<{ name: string; coefficient: number }> }; evaluation: { pooled: { auc: number; exactAuc: number | null }; perSite: Array<{ exactAuc: number | null }> } };
+
+    // Independent pooled AUC: every (malignant, benign) pair of rows, ties counted one half.
+    const beta = Object.fromEntries(report.logistic.coefficients.map((entry) => [entry.name, entry.coefficient]));
+    const values = (name: string) => (table.columns.get(name) as unknown as { values: number[] }).values;
+    const labels = (table.columns.get('diagnosis') as unknown as { values: string[] }).values;
+    const probability = labels.map((_, row) => {
+      const eta = features.reduce((sum, name) => sum + (beta[name] as number) * (((values(name)[row] as number) - reference.feature_mean[name]) / reference.feature_sd[name]), beta['(Intercept)'] as number);
+      return 1 / (1 + Math.exp(-eta));
+    });
+    const positives = probability.filter((_, row) => labels[row] === 'M');
+    const negatives = probability.filter((_, row) => labels[row] !== 'M');
+    let wins = 0;
+    for (const p of positives) for (const q of negatives) wins += p > q ? 1 : p === q ? 0.5 : 0;
+
+    expect(report.evaluation.pooled.exactAuc).toBeCloseTo(wins / (positives.length * negatives.length), 12);
+    expect(report.evaluation.perSite.every((site) => site.exactAuc !== null)).toBe(true);
+    expect(Math.abs(report.evaluation.pooled.auc - (report.evaluation.pooled.exactAuc as number))).toBeLessThan(0.01);
   });
 
   it('summarises cohort columns pooled and per site', async () => {

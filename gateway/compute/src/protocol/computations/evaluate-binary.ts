@@ -1,5 +1,5 @@
 import type { Computation } from '../computation.js';
-import { classificationContribution, classificationLayout, summarizeClassificationContributions } from '../evaluation.js';
+import { classificationContribution, summarizeClassificationContributions } from '../evaluation.js';
 import { featureLayout } from '../feature-layout.js';
 import { logisticPredictions } from './logistic-newton.js';
 
@@ -37,13 +37,14 @@ export const evaluateBinaryComputation: Computation<EvaluateBinaryState> = {
     return { parameters: { layout: state.layout, coefficients: state.coefficients } };
   },
 
+  // Outputs may carry exact-score counts, whose length depends on the data: serverStep checks them.
   contributionLayout() {
-    return classificationLayout();
+    return undefined;
   },
 
-  async runSite({ spec, table, parameters }) {
+  async runSite({ spec, table, parameters, privacy }) {
     const { probabilities, labels, n } = await logisticPredictions(spec, table, parameters.layout as string[], parameters.coefficients as Record<string, number>);
-    return { tensors: await classificationContribution(probabilities, labels), sampleCount: n, metrics: {} as Record<string, number> };
+    return { tensors: await classificationContribution(probabilities, labels, privacy), sampleCount: n, metrics: {} as Record<string, number> };
   },
 
   serverStep(state, contributions) {

@@ -11,7 +11,7 @@ import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelFamily, ModelSpec } from '../../spec/model-spec.js';
 import type { TensorMap } from '../../weights/tensor-map.js';
 import type { Computation, ComputationName, ComputationSettings, ServerStepResult } from '../computation.js';
-import { classificationContribution, classificationLayout, summarizeClassificationContributions } from '../evaluation.js';
+import { classificationContribution, summarizeClassificationContributions } from '../evaluation.js';
 import { featureLayout } from '../feature-layout.js';
 import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 
@@ -84,16 +84,17 @@ function fedAvgComputation(name: ComputationName, families: readonly ModelFamily
     },
 
     contributionLayout(state) {
-      return state.phase === 'evaluate' ? classificationLayout() : networkTensorLayout(state.plan.config);
+      // Evaluation outputs may carry exact-score counts, whose length depends on the data: serverStep checks them.
+      return state.phase === 'evaluate' ? undefined : networkTensorLayout(state.plan.config);
     },
 
-    async runSite({ spec, table, parameters, globalTensors, round }) {
+    async runSite({ spec, table, parameters, globalTensors, round, privacy }) {
       if (!globalTensors) throw new RangeError(`${name}: the task carries no global weights; the round is malformed`);
       const plan = federatedTrainingPlanFromSpec(spec, featureLayout(spec));
 
       if (parameters.phase === 'evaluate') {
         const { probabilities, labels, n } = await predictAtSite(spec, table, plan, globalTensors);
-        return { tensors: await classificationContribution(probabilities, labels), sampleCount: n, metrics: {} as Record<string, number> };
+        return { tensors: await classificationContribution(probabilities, labels, privacy), sampleCount: n, metrics: {} as Record<string, number> };
       }
 
       const matrix = buildDesignMatrix(table, spec);

@@ -16,7 +16,7 @@ import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { TensorMap } from '../../weights/tensor-map.js';
 import type { Computation, ContributionFromSite, ServerStepResult } from '../computation.js';
-import { CLASSIFICATION_PLAN, classificationContribution, classificationLayout, summarizeClassificationContributions } from '../evaluation.js';
+import { CLASSIFICATION_PLAN, classificationContribution, summarizeClassificationContributions } from '../evaluation.js';
 import { featureLayout } from '../feature-layout.js';
 import { float64Spec, matrixTensor, readMatrix, readScalar, readVector, scalarTensor, vectorTensor } from '../tensor-codec.js';
 
@@ -93,7 +93,8 @@ export const logisticNewtonComputation: Computation<LogisticNewtonJobState> = {
   },
 
   contributionLayout(state) {
-    if (state.phase === 'evaluate') return classificationLayout();
+    // Evaluation outputs may carry exact-score counts, whose length depends on the data: serverStep checks them.
+    if (state.phase === 'evaluate') return undefined;
     const q = state.fit.coefficients.length;
     return {
       [NAMES.gradient]: float64Spec([q]),
@@ -106,13 +107,13 @@ export const logisticNewtonComputation: Computation<LogisticNewtonJobState> = {
     };
   },
 
-  async runSite({ spec, table, parameters }) {
+  async runSite({ spec, table, parameters, privacy }) {
     if (spec.family !== 'logistic_regression') throw new RangeError(`logistic_newton: the spec is a ${spec.family} model; a logistic_regression spec is needed`);
     const layout = parameters.layout as string[];
 
     if (parameters.phase === 'evaluate') {
       const { probabilities, labels, n } = await logisticPredictions(spec, table, layout, parameters.coefficients as Record<string, number>);
-      return { tensors: await classificationContribution(probabilities, labels), sampleCount: n, metrics: {} as Record<string, number> };
+      return { tensors: await classificationContribution(probabilities, labels, privacy), sampleCount: n, metrics: {} as Record<string, number> };
     }
 
     const matrix = buildDesignMatrix(table, spec);
