@@ -1,9 +1,9 @@
-import { and, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Executor } from '../../../db/client.js';
 import { datasetLinks, partnershipMembers, projects } from '../../../db/schema/index.js';
 import { notFound } from '../../api/errors/api-error.js';
 import type { Cursor } from '../../api/pagination.js';
-import { getVisibleProject } from '../projects/get-visible-project.js';
+import { getVisibleProject, isProjectMember } from '../projects/get-visible-project.js';
 import type { DatasetLinkRow } from './request-dataset-link.js';
 
 /** A link whose project the organization can see (proposer or accepted member of its partnership), else 404. */
@@ -17,14 +17,7 @@ export async function getVisibleDatasetLink(
     .select({ link: datasetLinks })
     .from(datasetLinks)
     .innerJoin(projects, eq(projects.id, datasetLinks.projectId))
-    .innerJoin(
-      partnershipMembers,
-      and(
-        eq(partnershipMembers.partnershipId, projects.partnershipId),
-        eq(partnershipMembers.organizationId, organizationId),
-        inArray(partnershipMembers.state, ['proposer', 'accepted']),
-      ),
-    )
+    .innerJoin(partnershipMembers, isProjectMember(organizationId))
     .where(eq(datasetLinks.id, linkId));
   const [row] = options.lock ? await query.for('update', { of: datasetLinks }) : await query;
   if (!row) throw notFound('dataset link', linkId);

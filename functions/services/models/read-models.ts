@@ -5,6 +5,7 @@ import { notFound } from '../../api/errors/api-error.js';
 import type { Cursor } from '../../api/pagination.js';
 import { getVisibleProject } from '../projects/get-visible-project.js';
 import { cursorInstant } from './cursor-values.js';
+import { isProjectMember } from '../projects/get-visible-project.js';
 
 export type ModelRow = typeof models.$inferSelect;
 
@@ -18,7 +19,7 @@ export async function getVisibleModel(db: Executor, organizationId: string, mode
     .select({ model: models })
     .from(models)
     .innerJoin(projects, eq(projects.id, models.projectId))
-    .innerJoin(partnershipMembers, and(eq(partnershipMembers.partnershipId, projects.partnershipId), eq(partnershipMembers.organizationId, organizationId)))
+    .innerJoin(partnershipMembers, isProjectMember(organizationId))
     .where(eq(models.id, modelId));
   const [row] = options.lock ? await query.for('update', { of: models }) : await query;
   if (!row) throw notFound('model', modelId);

@@ -6,6 +6,18 @@ import { notFound } from '../../api/errors/api-error.js';
 export type ProjectRow = typeof projects.$inferSelect;
 
 /**
+ * Join condition from `projects` to `partnership_members`: the organization is the proposer or an
+ * accepted member of the project's partnership, the one rule for seeing a project and what is in it.
+ */
+export function isProjectMember(organizationId: string) {
+  return and(
+    eq(partnershipMembers.partnershipId, projects.partnershipId),
+    eq(partnershipMembers.organizationId, organizationId),
+    inArray(partnershipMembers.state, ['proposer', 'accepted']),
+  );
+}
+
+/**
  * Reads a project that `organizationId` can see: the organization must be the proposer or an
  * accepted member of the project's partnership (an invitation alone shows nothing). Any other
  * project raises the same 404 as a missing one. With `lock`, the project row stays locked until
@@ -20,14 +32,7 @@ export async function getVisibleProject(
   const query = db
     .select({ project: projects })
     .from(projects)
-    .innerJoin(
-      partnershipMembers,
-      and(
-        eq(partnershipMembers.partnershipId, projects.partnershipId),
-        eq(partnershipMembers.organizationId, organizationId),
-        inArray(partnershipMembers.state, ['proposer', 'accepted']),
-      ),
-    )
+    .innerJoin(partnershipMembers, isProjectMember(organizationId))
     .where(eq(projects.id, projectId));
   const [row] = options.lock ? await query.for('update', { of: projects }) : await query;
   if (!row) throw notFound('project', projectId);

@@ -5,6 +5,7 @@ import type { Cursor } from '../../api/pagination.js';
 import { cursorInstant } from '../partnerships/cursor-instant.js';
 import { getVisiblePartnership } from '../partnerships/get-visible-partnership.js';
 import type { ProjectRow } from './get-visible-project.js';
+import { isProjectMember } from './get-visible-project.js';
 
 export type ProjectState = (typeof PROJECT_STATES)[number];
 
@@ -29,7 +30,7 @@ export async function listProjects(
   const rows = await db
     .select({ project: projects })
     .from(projects)
-    .innerJoin(partnershipMembers, and(eq(partnershipMembers.partnershipId, projects.partnershipId), eq(partnershipMembers.organizationId, organizationId)))
+    .innerJoin(partnershipMembers, isProjectMember(organizationId))
     .where(
       and(
         options.partnershipId ? eq(projects.partnershipId, options.partnershipId) : undefined,

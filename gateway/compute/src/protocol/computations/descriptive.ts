@@ -5,7 +5,8 @@ import { addSiteTensors, type SiteTensors } from '../../stats/site-graph.js';
 import { siteTensorsToTensorMap, tensorMapToSiteTensors } from '../../stats/site-layout.js';
 import { DEFAULT_MINIMUM_CELL_SIZE } from '../../stats/suppression.js';
 import { listUsedColumns } from '../../spec/design-matrix.js';
-import { SiteRefusal, type Computation, type SitePrivacy } from '../computation.js';
+import type { Computation, SitePrivacy } from '../computation.js';
+import { withholdSmallCells } from '../small-cells.js';
 
 export interface DescriptiveJobState {
   plan: DescriptivePlan;
@@ -31,17 +32,7 @@ function applyCellRule(tensors: SiteTensors, plan: DescriptivePlan, privacy: Sit
   for (const name of countTensorNames(plan)) {
     const tensor = tensors[name];
     if (!tensor) continue;
-    const data = tensor.data as Float64Array;
-    for (let index = 0; index < data.length; index += 1) {
-      const count = data[index] as number;
-      if (count > 0 && count < privacy.minCellSize) {
-        if (privacy.smallCellAction === 'refuse') {
-          throw new SiteRefusal('small_cell', `a count of ${name} holds ${count} patients, fewer than the minimum cell size ${privacy.minCellSize}`);
-        }
-        data[index] = 0;
-        withheld += 1;
-      }
-    }
+    withheld += withholdSmallCells(tensor.data as Float64Array, privacy, (count) => `a count of ${name} contains ${count} patients`);
   }
   return withheld;
 }

@@ -5,7 +5,8 @@ import { federatedTrainingPlanFromSpec } from '../../mlp/spec-config.js';
 import { compilePredictGraph } from '../../mlp/train-step-graph.js';
 import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
-import { SiteRefusal, type Computation } from '../computation.js';
+import type { Computation } from '../computation.js';
+import { withholdSmallCells } from '../small-cells.js';
 import { featureLayout } from '../feature-layout.js';
 import { float64Spec, readScalar, readVector, scalarTensor, vectorTensor } from '../tensor-codec.js';
 import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
@@ -26,7 +27,7 @@ export interface PredictBinaryState {
   threshold: number;
 }
 
-/** The network that scores a spec: an MLP's own, or a logistic model as a network with no hidden layer. */
+/** Returns the network that scores a spec: an MLP's own, or a logistic model as a network with no hidden layer. */
 function networkFor(spec: ModelSpec): NetworkConfig {
   const layout = featureLayout(spec);
   if (spec.family === 'logistic_regression' && spec.hyperparameters.method === 'newton') {
@@ -36,10 +37,10 @@ function networkFor(spec: ModelSpec): NetworkConfig {
 }
 
 /**
- * Scores every row of every site with a fixed model and keeps the predictions at the site: each
- * gateway writes a CSV of (row, probability, predicted class) to its own state folder, and the
- * cloud receives only the number of rows scored, the number predicted positive and a histogram of
- * probabilities, with the site's small-cell rule applied to the histogram.
+ * Scores every row of every site with a fixed model and keeps the predictions at the site. Each
+ * gateway writes a CSV of (row, probability, predicted class) to its own state folder. The cloud
+ * receives only the rows scored, the rows predicted positive and a histogram of probabilities,
+ * with the site's small-cell rule applied to the histogram.
  */
 export const predictBinaryComputation: Computation<PredictBinaryState> = {
   name: 'predict_binary',
@@ -108,16 +109,7 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
       lines.push(`${(matrix.rows[index] as number) + 1},${probability},${predicted}`);
     });
 
-    let withheld = 0;
-    for (const [bin, count] of histogram.entries()) {
-      if (count > 0 && count < privacy.minCellSize) {
-        if (privacy.smallCellAction === 'refuse') {
-          throw new SiteRefusal('small_cell', `a probability bin holds ${count} rows, fewer than the minimum cell size ${privacy.minCellSize}`);
-        }
-        histogram[bin] = 0;
-        withheld += 1;
-      }
-    }
+    const withheld = withholdSmallCells(histogram, privacy, (count) => `a probability bin contains ${count} rows`);
 
     return {
       tensors: { [NAMES.rows]: scalarTensor(matrix.n), [NAMES.predictedPositive]: scalarTensor(predictedPositive), [NAMES.histogram]: vectorTensor(histogram) },
