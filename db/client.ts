@@ -6,7 +6,7 @@ export type Schema = typeof schema;
 
 /**
  * The database handle every service takes. PGlite, node-postgres and the RDS Data API drivers all
- * produce a `PgDatabase`, so the same queries run on each; only this module knows which one.
+ * produce a `PgDatabase`, so the same queries run on each; only this module chooses the driver.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the three drivers differ only in their result type
 export type Database = PgDatabase<any, Schema>;

@@ -58,7 +58,7 @@ export function loadCloudEnv(source: NodeJS.ProcessEnv = process.env): CloudEnv 
   return result.data;
 }
 
-/** The database connection the environment describes. */
+/** Returns the database connection the environment describes. */
 export function databaseConfigFromEnv(env: CloudEnv): DatabaseConfig {
   switch (env.DATABASE_DRIVER) {
     case 'pg':

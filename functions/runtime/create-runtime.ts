@@ -54,13 +54,13 @@ function createBlobStore(settings: BlobStoreSettings, publicBaseUrl: string): { 
 
   mkdirSync(settings.root, { recursive: true });
   // A per-process secret is enough locally: presigned URLs live for minutes, and a restart only
-  // invalidates URLs handed out before it, which the gateway asks for again.
+  // invalidates URLs issued before it, which the gateway then requests again.
   const secret = settings.signingSecret ?? randomBytes(32).toString('hex');
   const fsStore = new FsBlobStore({ root: settings.root, publicBaseUrl, secret });
   return { store: fsStore, fsStore, secret };
 }
 
-/** The operator token's hash from the token itself or from its configured hash; none disables operator routes. */
+/** Returns the operator token's hash, from the token or its configured hash; with neither, operator routes stay closed. */
 function operatorTokenHash(settings: RuntimeSettings): { operatorTokenHash?: string } {
   if (settings.operatorToken) return { operatorTokenHash: createHash('sha256').update(settings.operatorToken).digest('hex') };
   if (settings.operatorTokenSha256) return { operatorTokenHash: settings.operatorTokenSha256 };

@@ -15,7 +15,7 @@ export function fieldErrorsFromZod(error: ZodError, part: string): FieldError[] 
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'unknown field; remove it' }));
     }
-    // zod words a missing field as a type mismatch; say what the caller has to do instead.
+    // zod reports a missing field as a type mismatch, so the message states what the caller must send.
     if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
       return [{ path: base.join('.'), message: `missing; this field is required (${issue.expected})` }];
     }
@@ -24,8 +24,8 @@ export function fieldErrorsFromZod(error: ZodError, part: string): FieldError[] 
 }
 
 /**
- * The one place that renders errors. Caller errors keep their message; anything else becomes a
- * generic 500 whose detail only points at the request id, and the real error goes to the log.
+ * Renders every error of the API. Caller errors keep their message. Anything else becomes a
+ * generic 500 whose detail only gives the request id, and the real error goes to the log.
  */
 export function renderError(error: unknown, c: Context<AppEnv>): Response {
   const requestId = c.get('requestId') ?? 'unknown';

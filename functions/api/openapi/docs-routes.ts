@@ -9,7 +9,7 @@ const STANDALONE_PATH = join('node_modules', '@scalar', 'api-reference', 'dist',
 
 /**
  * Finds Scalar's browser bundle in an installed node_modules above this file. The local server
- * serves it itself so /docs works with no network; a Lambda bundle ships without it, and the page
+ * serves it itself, so /docs works with no network. A Lambda bundle ships without it, and the page
  * then loads the script from Scalar's CDN in the reader's browser.
  */
 function findLocalScalarBundle(): string | undefined {

@@ -18,7 +18,7 @@ export function classificationLayout(): TensorLayout {
 }
 
 /**
- * A site's evaluation sums; with `exactScores` allowed by the site policy, also its rows per
+ * Computes a site's evaluation sums and, when the site policy sets `exactScores`, its rows per
  * distinct score, from which the server computes the exact AUC.
  */
 export async function classificationContribution(probabilities: Float64Array, labels: Float64Array, privacy?: SitePrivacy): Promise<TensorMap> {

@@ -182,7 +182,12 @@ describe('computation registry', () => {
     const positives = probability.filter((_, row) => labels[row] === 'M');
     const negatives = probability.filter((_, row) => labels[row] !== 'M');
     let wins = 0;
-    for (const p of positives) for (const q of negatives) wins += p > q ? 1 : p === q ? 0.5 : 0;
+    for (const positive of positives) {
+      for (const negative of negatives) {
+        if (positive > negative) wins += 1;
+        else if (positive === negative) wins += 0.5;
+      }
+    }
 
     expect(report.evaluation.pooled.exactAuc).toBeCloseTo(wins / (positives.length * negatives.length), 12);
     expect(report.evaluation.perSite.every((site) => site.exactAuc !== null)).toBe(true);

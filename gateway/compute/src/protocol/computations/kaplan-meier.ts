@@ -78,7 +78,7 @@ function applyCellRule(counts: KaplanMeierCounts, privacy: SitePrivacy): { count
     const size = total(current);
     if (size < minimum) {
       if (privacy.smallCellAction === 'refuse') {
-        throw new SiteRefusal('small_cell', `a Kaplan–Meier time bin ending at ${row.time} holds ${size} patients, fewer than the minimum cell size ${minimum}`);
+        throw new SiteRefusal('small_cell', `a Kaplan–Meier time bin ending at ${row.time} contains ${size} patients, fewer than the minimum cell size ${minimum}`);
       }
       suppressedCells += 1;
       carry = current;
