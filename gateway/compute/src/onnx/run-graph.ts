@@ -74,7 +74,11 @@ export async function runGraph(
 
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
-      results = await session.run(ortFeeds, requested);
+      // Runs go one at a time: every session shares the one WebAssembly instance, and several
+      // gateways (or rounds) in one process could otherwise start runs that overlap.
+      const run = runQueue.then(() => session.run(ortFeeds, requested));
+      runQueue = run.catch(() => undefined);
+      results = await run;
     } catch (error) {
       throw new Error(`runGraph: onnxruntime-web failed to run the model (sha256 ${key.slice(0, 12)}…)`, {
         cause: error,
@@ -110,6 +114,9 @@ export async function releaseCachedSessions(): Promise<void> {
 export function cachedSessionCount(): number {
   return sessions.size;
 }
+
+/** Tail of the run queue: each run starts after the previous one settled. */
+let runQueue: Promise<unknown> = Promise.resolve();
 
 function acquireSession(key: string, model: Uint8Array): CachedSession {
   useClock += 1;
