@@ -79,6 +79,31 @@ describe('checkSpecFitsDatasets', () => {
     }
   });
 
+  const multiclass = (column: string, levels: Array<string | number>): ModelSpecInput => ({
+    family: 'mlp_classifier',
+    outcome: { kind: 'multiclass', column, levels },
+    features: [{ column: 'age', encoding: 'numeric' }],
+    hyperparameters: { hiddenLayers: [4] },
+  });
+
+  it.each([
+    ['every level of a categorical column', 'tgrade', ['III', 'I', 'II'], []],
+    ['a class the column lacks', 'tgrade', ['I', 'II', 'IV'], ['body.spec.outcome.levels.2', 'body.spec.outcome.levels']],
+    ['a column level the spec omits', 'tgrade', ['I', 'II'], ['body.spec.outcome.levels']],
+    ['integer classes of an integer column', 'cens', [0, 1, 2], []],
+    ['a text class of an integer column', 'cens', [0, 'dead'], ['body.spec.outcome.levels.1']],
+  ] as const)('checks the classes of a multi-class outcome with %s', (_case, column, levels, paths) => {
+    const errors = check(multiclass(column, [...levels]));
+
+    expect(errors.map((error) => error.path)).toEqual(paths);
+  });
+
+  it('names the omitted level of a multi-class outcome', () => {
+    const errors = check(multiclass('tgrade', ['I', 'II']));
+
+    expect(errors[0]?.message).toContain('also has level(s) III; list them in outcome.levels');
+  });
+
   it('reports a missing groupBy column', () => {
     const errors = check({ family: 'kaplan_meier', outcome: { kind: 'survival', time: 'time', event: 'cens' }, groupBy: 'site' });
 

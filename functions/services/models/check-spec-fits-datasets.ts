@@ -59,10 +59,13 @@ function checkSpecFitsDataset(spec: ModelSpec, dataset: DatasetSchemaView): Fiel
   if (outcome.kind === 'survival') {
     requireColumn(`${SPEC_PATH}.outcome.time`, outcome.time, SURVIVAL_TIME_TYPES, 'a survival time');
     requireColumn(`${SPEC_PATH}.outcome.event`, outcome.event, EVENT_TYPES, 'an event indicator');
-  } else {
+  } else if (outcome.kind === 'binary') {
     const column = requireColumn(`${SPEC_PATH}.outcome.column`, outcome.column, ANY_TYPE, 'a binary outcome');
-    const problem = column ? positiveClassProblem(column, outcome.positive) : undefined;
+    const problem = column ? classValueProblem(column, outcome.positive, 'positive class') : undefined;
     if (problem) errors.push({ path: `${SPEC_PATH}.outcome.positive`, message: `${problem} in ${label}` });
+  } else {
+    const column = requireColumn(`${SPEC_PATH}.outcome.column`, outcome.column, ANY_TYPE, 'a multi-class outcome');
+    if (column) errors.push(...checkClassLevels(column, outcome.levels, label));
   }
 
   if (spec.family === 'kaplan_meier' && spec.groupBy !== undefined) {
@@ -108,18 +111,43 @@ function checkFeature(
 }
 
 /**
- * Why `positive` can never match a value of the column, or undefined when it can. The gateway
- * compares values as text, so `1` matches an integer column and `"true"` a boolean one.
+ * Checks the classes of a multi-class outcome: each must be able to match a value of the column.
+ * A categorical column may have no level outside them, because the gateway rejects every row
+ * whose class the spec does not list.
  */
-function positiveClassProblem(column: DatasetColumn, positive: string | number): string | undefined {
+function checkClassLevels(column: DatasetColumn, levels: readonly (string | number)[], label: string): FieldError[] {
+  const errors: FieldError[] = [];
+  levels.forEach((level, index) => {
+    const problem = classValueProblem(column, level, 'class');
+    if (problem) errors.push({ path: `${SPEC_PATH}.outcome.levels.${index}`, message: `${problem} in ${label}` });
+  });
+  if (column.type === 'categorical') {
+    const listed = new Set(levels.map(String));
+    const omitted = (column.levels ?? []).filter((level) => !listed.has(level));
+    if (omitted.length > 0) {
+      errors.push({
+        path: `${SPEC_PATH}.outcome.levels`,
+        message: `column "${column.name}" of ${label} also has level(s) ${omitted.join(', ')}; list them in outcome.levels, because the gateway rejects rows whose class the spec omits`,
+      });
+    }
+  }
+  return errors;
+}
+
+/**
+ * Why a class value (`what`: the positive class, or one class of several) can never match a value
+ * of the column, or undefined when it can. The gateway compares values as text, so `1` matches an
+ * integer column and `"true"` a boolean one.
+ */
+function classValueProblem(column: DatasetColumn, value: string | number, what: string): string | undefined {
   if (column.type === 'categorical') {
     const levels = column.levels ?? [];
-    return levels.includes(String(positive)) ? undefined : `positive class "${positive}" is not a level of column "${column.name}" (${levels.join(', ')})`;
+    return levels.includes(String(value)) ? undefined : `${what} "${value}" is not a level of column "${column.name}" (${levels.join(', ')})`;
   }
   if (column.type === 'boolean') {
-    return positive === 'true' || positive === 'false' ? undefined : `positive class ${JSON.stringify(positive)} cannot match boolean column "${column.name}"; use "true" or "false"`;
+    return value === 'true' || value === 'false' ? undefined : `${what} ${JSON.stringify(value)} cannot match boolean column "${column.name}"; use "true" or "false"`;
   }
-  if (typeof positive !== 'number') return `positive class "${positive}" cannot match ${column.type} column "${column.name}"; use a number`;
-  if (column.type === 'integer' && !Number.isInteger(positive)) return `positive class ${positive} cannot match integer column "${column.name}"; use a whole number`;
+  if (typeof value !== 'number') return `${what} "${value}" cannot match ${column.type} column "${column.name}"; use a number`;
+  if (column.type === 'integer' && !Number.isInteger(value)) return `${what} ${value} cannot match integer column "${column.name}"; use a whole number`;
   return undefined;
 }

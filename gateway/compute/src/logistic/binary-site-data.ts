@@ -7,7 +7,7 @@ export interface BinaryRows {
   n: number;
   /** Row-major n × layout.length matrix. */
   x: Float64Array;
-  /** 1 for the positive class, 0 otherwise. */
+  /** 1 for the positive class, 0 otherwise; for a multi-class outcome, the zero-based class index. */
   y: Float64Array;
 }
 
@@ -19,8 +19,12 @@ export interface BinarySiteData {
   y: Float64Array;
 }
 
-/** Selects the model's features by name and checks every value; throws naming the row and column. */
-export function prepareBinarySiteData(rows: BinaryRows, layout: readonly string[]): BinarySiteData {
+/**
+ * Selects the model's features by name and checks every value; throws naming the row and column.
+ * `classes` is 2 for a binary outcome (y is 0 or 1) and the number of classes of a multi-class
+ * outcome (y is an integer class index below it).
+ */
+export function prepareBinarySiteData(rows: BinaryRows, layout: readonly string[], classes = 2): BinarySiteData {
   const { n } = rows;
   const sourceWidth = rows.layout.length;
   if (rows.x.length !== n * sourceWidth || rows.y.length !== n) {
@@ -37,8 +41,12 @@ export function prepareBinarySiteData(rows: BinaryRows, layout: readonly string[
   const x = new Float64Array(n * p);
   for (let i = 0; i < n; i += 1) {
     const outcome = rows.y[i] as number;
-    if (outcome !== 0 && outcome !== 1) {
-      throw new CoxDataError(`prepareBinarySiteData: y of row ${i + 1} is ${outcome}; use 1 for the positive class and 0 otherwise`);
+    if (!Number.isInteger(outcome) || outcome < 0 || outcome >= classes) {
+      throw new CoxDataError(
+        classes === 2
+          ? `prepareBinarySiteData: y of row ${i + 1} is ${outcome}; use 1 for the positive class and 0 otherwise`
+          : `prepareBinarySiteData: y of row ${i + 1} is ${outcome}; use the class index, an integer from 0 to ${classes - 1}`,
+      );
     }
     for (const [j, column] of columns.entries()) {
       const value = rows.x[i * sourceWidth + column] as number;

@@ -1,7 +1,7 @@
 import type { BinarySiteData } from '../logistic/binary-site-data.js';
 import { runGraph, type TensorValue } from '../onnx/index.js';
 import type { NamedTensor, TensorMap } from '../weights/tensor-map.js';
-import { checkNetworkConfig, networkTensorLayout, parameterShapes, type NetworkConfig } from './network-config.js';
+import { checkNetworkConfig, isSoftmax, networkTensorLayout, outputWidth, parameterShapes, type NetworkConfig } from './network-config.js';
 import { createSeededRandom } from './seeded-random.js';
 import { PREDICT_GRAPH, TRAIN_STEP_GRAPH } from './train-step-graph.js';
 
@@ -77,7 +77,10 @@ export async function trainLocalEpochs(options: {
   const shapes = parameterShapes(config);
   const width = config.layout.length;
   const features = config.dtype === 'float32' ? Float32Array.from(data.x) : Float64Array.from(data.x);
-  const outcome = config.dtype === 'float32' ? Float32Array.from(data.y) : Float64Array.from(data.y);
+  // The graph reads y as one value per row (sigmoid) or one one-hot row of `classes` values (softmax).
+  const yWidth = isSoftmax(config) ? outputWidth(config) : 1;
+  const outcome = encodeOutcome(config, data.y, 'trainLocalEpochs');
+  const yDims = (rows: number): number[] => (yWidth === 1 ? [rows] : [rows, yWidth]);
 
   let current: Record<string, FloatArray> = {};
   const fixedFeeds: Record<string, TensorValue> = {
@@ -116,17 +119,17 @@ export async function trainLocalEpochs(options: {
     for (let start = 0; start < data.n; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
       const batchX = config.dtype === 'float32' ? new Float32Array(rows.length * width) : new Float64Array(rows.length * width);
-      const batchY = config.dtype === 'float32' ? new Float32Array(rows.length) : new Float64Array(rows.length);
+      const batchY = config.dtype === 'float32' ? new Float32Array(rows.length * yWidth) : new Float64Array(rows.length * yWidth);
       rows.forEach((row, target) => {
         batchX.set(features.subarray(row * width, (row + 1) * width), target * width);
-        batchY[target] = outcome[row] as number;
+        batchY.set(outcome.subarray(row * yWidth, (row + 1) * yWidth), target * yWidth);
       });
 
       steps += 1;
       const feeds: Record<string, TensorValue> = {
         ...fixedFeeds,
         [names.x]: { dtype: config.dtype, dims: [rows.length, width], data: batchX },
-        [names.y]: { dtype: config.dtype, dims: [rows.length], data: batchY },
+        [names.y]: { dtype: config.dtype, dims: yDims(rows.length), data: batchY },
       };
       for (const { name, shape } of shapes) {
         feeds[names.parameter(name)] = { dtype: config.dtype, dims: shape, data: current[name] as FloatArray };
@@ -177,7 +180,11 @@ export async function trainLocalEpochs(options: {
   return { weights, sampleCount: data.n, meanLoss: lossSum / lossBatches, steps };
 }
 
-/** Returns the predicted probability of the positive class for each row. */
+/**
+ * Returns the predicted probabilities. A sigmoid output gives the positive class's for each row
+ * (n values). A softmax output gives one per class for each row: n × classes values, row-major,
+ * with class k of a row at `[row * classes + k]`.
+ */
 export async function predictProbabilities(options: {
   graph: Uint8Array;
   config: NetworkConfig;
@@ -196,6 +203,24 @@ export async function predictProbabilities(options: {
   }
   const result = await runGraph(options.graph, feeds, [PREDICT_GRAPH.probability]);
   return Float64Array.from(readFloat(result, PREDICT_GRAPH.probability, 'predictProbabilities'));
+}
+
+/**
+ * Turns class outcomes into what the train-step graph reads: 0/1 per row for a sigmoid output, or
+ * one-hot rows for a softmax output. Throws naming the row whose value is not a class.
+ */
+function encodeOutcome(config: NetworkConfig, y: Float64Array, what: string): FloatArray {
+  const classes = isSoftmax(config) ? outputWidth(config) : 2;
+  const width = isSoftmax(config) ? classes : 1;
+  const encoded = config.dtype === 'float32' ? new Float32Array(y.length * width) : new Float64Array(y.length * width);
+  y.forEach((value, row) => {
+    if (!Number.isInteger(value) || value < 0 || value >= classes) {
+      throw new RangeError(`${what}: y of row ${row + 1} is ${value}; use a class index from 0 to ${classes - 1}`);
+    }
+    if (width === 1) encoded[row] = value;
+    else encoded[row * width + value] = 1;
+  });
+  return encoded;
 }
 
 function checkDataLayout(config: NetworkConfig, data: { layout: readonly string[] }, what: string): void {

@@ -27,6 +27,7 @@ import {
 /**
  * Independent float64 reference of one training step, written with plain loops from the
  * definitions: forward pass, mean cross-entropy, backpropagation, FedProx gradient, SGD or Adam.
+ * `y` holds 0/1 for a sigmoid output and the class index for a softmax output.
  */
 function referenceStep(
   config: NetworkConfig,
@@ -36,7 +37,8 @@ function referenceStep(
   global: Record<string, number[]>,
   adam: { m: Record<string, number[]>; v: Record<string, number[]>; step: number },
 ) {
-  const widths = [config.layout.length, ...config.hiddenLayers, 1];
+  const classes = config.output?.activation === 'softmax' ? config.output.classes : 0;
+  const widths = [config.layout.length, ...config.hiddenLayers, classes || 1];
   const layers = widths.length - 1;
   const b = x.length;
   const activations: number[][][] = [x];
@@ -53,11 +55,24 @@ function referenceStep(
     activations.push(layer + 1 < layers ? z.map((row) => row.map((value) => Math.max(value, 0))) : z);
     void inputs;
   }
-  const logits = (activations[layers] as number[][]).map((row) => row[0] as number);
-  const loss = logits.reduce((sum, s, i) => sum + Math.log1p(Math.exp(s)) - (y[i] as number) * s, 0) / b;
+  let loss: number;
+  let delta: number[][];
+  if (classes > 0) {
+    // Softmax probabilities from the definition e^s_k / Σ_j e^s_j, then −log p of the true class.
+    const probabilities = (activations[layers] as number[][]).map((row) => {
+      const exponentials = row.map(Math.exp);
+      const total = exponentials.reduce((sum, value) => sum + value, 0);
+      return exponentials.map((value) => value / total);
+    });
+    loss = probabilities.reduce((sum, row, i) => sum - Math.log(row[y[i] as number] as number), 0) / b;
+    delta = probabilities.map((row, i) => row.map((p, k) => (p - (k === y[i] ? 1 : 0)) / b));
+  } else {
+    const logits = (activations[layers] as number[][]).map((row) => row[0] as number);
+    loss = logits.reduce((sum, s, i) => sum + Math.log1p(Math.exp(s)) - (y[i] as number) * s, 0) / b;
+    delta = logits.map((s, i) => [(1 / (1 + Math.exp(-s)) - (y[i] as number)) / b]);
+  }
 
   const gradients: Record<string, number[]> = {};
-  let delta = logits.map((s, i) => [(1 / (1 + Math.exp(-s)) - (y[i] as number)) / b]);
   for (let layer = layers - 1; layer >= 0; layer -= 1) {
     const inputs = widths[layer] as number;
     const outputs = widths[layer + 1] as number;
@@ -122,19 +137,29 @@ function expectClose(actual: ArrayLike<number>, expected: number[], tolerance: n
 
 describe('train-step graph', () => {
   const layout = ['f1', 'f2', 'f3', 'f4'];
+  // Classes 0 is a sigmoid output; 3 or 5 a softmax over that many classes.
   const cases = [
-    ['float32', 'sgd', 0.1, 1e-5],
-    ['float32', 'adam', 0, 1e-5],
-    ['float64', 'sgd', 0, 1e-12],
-    ['float64', 'adam', 0.5, 1e-12],
+    ['float32', 'sgd', 0.1, 0, 1e-5],
+    ['float32', 'adam', 0, 0, 1e-5],
+    ['float64', 'sgd', 0, 0, 1e-12],
+    ['float64', 'adam', 0.5, 0, 1e-12],
+    ['float32', 'sgd', 0, 3, 1e-5],
+    ['float32', 'adam', 0.1, 5, 1e-5],
+    ['float64', 'sgd', 0.5, 3, 1e-12],
+    ['float64', 'adam', 0, 5, 1e-12],
   ] as const;
 
-  it.each(cases)('agrees with the reference for %s %s, mu %s', async (dtype, optimizer, proximalMu, tolerance) => {
-    const config: NetworkConfig = { layout, hiddenLayers: [5, 3], dtype, optimizer, learningRate: 0.05, proximalMu };
+  it.each(cases)('agrees with the reference for %s %s, mu %s, classes %s', async (dtype, optimizer, proximalMu, classes, tolerance) => {
+    const output = classes > 0 ? { output: { activation: 'softmax' as const, classes } } : {};
+    const config: NetworkConfig = { layout, hiddenLayers: [5, 3], dtype, optimizer, learningRate: 0.05, proximalMu, ...output };
     const random = createSeededRandom(99);
     const b = 9;
     const x = Array.from({ length: b }, () => randomMatrix(random, layout.length, 2));
-    const y = Array.from({ length: b }, () => (random.uniform() < 0.5 ? 1 : 0));
+    const y = Array.from({ length: b }, () => Math.floor(random.uniform() * Math.max(classes, 2)));
+    // Two rows share their features and class, so the batch holds ties.
+    x[4] = [...(x[1] as number[])];
+    y[4] = y[1] as number;
+    const oneHot = y.flatMap((value) => Array.from({ length: classes }, (_, k) => (k === value ? 1 : 0)));
     const round = (values: number[]) => (dtype === 'float32' ? Array.from(Float32Array.from(values)) : values);
     const weights: Record<string, number[]> = {};
     const global: Record<string, number[]> = {};
@@ -150,7 +175,7 @@ describe('train-step graph', () => {
     const Float = dtype === 'float32' ? Float32Array : Float64Array;
     const feeds: Record<string, TensorValue> = {
       x: { dtype, dims: [b, layout.length], data: Float.from(x.flat().map((value) => (dtype === 'float32' ? Math.fround(value) : value))) },
-      y: { dtype, dims: [b], data: Float.from(y) },
+      y: classes > 0 ? { dtype, dims: [b, classes], data: Float.from(oneHot) } : { dtype, dims: [b], data: Float.from(y) },
       learning_rate: { dtype, dims: [], data: Float.of(config.learningRate) },
     };
     for (const { name, shape } of parameterShapes(config)) {
@@ -364,6 +389,20 @@ describe('federatedTrainingPlanFromSpec', () => {
     });
     expect(plan.server.name).toBe('fedyogi');
     expect(plan.seed).toBe(42);
+  });
+
+  it('reads a multi-class MLP spec as a softmax over its levels', () => {
+    const spec = modelSpecSchema.parse({
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'tgrade', levels: ['I', 'II', 'III'] },
+      features,
+      hyperparameters: { hiddenLayers: [8] },
+    });
+
+    const plan = federatedTrainingPlanFromSpec(spec, ['radius_mean']);
+
+    expect(plan.config.output).toEqual({ activation: 'softmax', classes: 3 });
+    expect(networkTensorLayout(plan.config)['layer1.weight']).toEqual({ dtype: 'F32', shape: [8, 3] });
   });
 
   it('reads a FedAvg logistic spec without an optimizer block', () => {

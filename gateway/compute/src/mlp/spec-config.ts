@@ -1,6 +1,6 @@
 import { serverOptimizerFromSpec, type ServerOptimizerConfig } from '../aggregate/server-optimizer.js';
 import { modelSpecSchema, type ModelSpec } from '../spec/model-spec.js';
-import type { NetworkConfig } from './network-config.js';
+import type { NetworkConfig, NetworkOutput } from './network-config.js';
 
 type OptimizerSettings = Extract<ModelSpec, { family: 'mlp_classifier' }>['hyperparameters']['optimizer'];
 
@@ -15,7 +15,8 @@ export interface FederatedTrainingPlan {
 }
 
 /**
- * Reads the training plan of an `mlp_classifier` spec (float32, its hidden layers) or of a
+ * Reads the training plan of an `mlp_classifier` spec (float32, its hidden layers, a sigmoid
+ * output for a binary outcome or a softmax over the classes of a multi-class one) or of a
  * `logistic_regression` spec with `method: "fedavg"` (float64, no hidden layer). `layout` is the
  * feature layout of the design matrix built from the same spec.
  */
@@ -23,11 +24,15 @@ export function federatedTrainingPlanFromSpec(spec: ModelSpec, layout: readonly 
   let optimizer: OptimizerSettings;
   let hiddenLayers: number[];
   let dtype: NetworkConfig['dtype'];
+  let output: NetworkOutput | undefined;
 
   if (spec.family === 'mlp_classifier') {
     optimizer = spec.hyperparameters.optimizer;
     hiddenLayers = [...spec.hyperparameters.hiddenLayers];
     dtype = 'float32';
+    // A binary network leaves `output` unset, which reads as one sigmoid unit, so its stored
+    // configuration and its graphs stay as they were before softmax outputs existed.
+    if (spec.outcome.kind === 'multiclass') output = { activation: 'softmax', classes: spec.outcome.levels.length };
   } else if (spec.family === 'logistic_regression' && spec.hyperparameters.method === 'fedavg') {
     optimizer = spec.hyperparameters.optimizer ?? defaultOptimizer();
     hiddenLayers = [];
@@ -47,6 +52,7 @@ export function federatedTrainingPlanFromSpec(spec: ModelSpec, layout: readonly 
       optimizer: optimizer.local,
       learningRate: optimizer.learningRate,
       proximalMu: optimizer.proximalMu,
+      ...(output ? { output } : {}),
     },
     localEpochs: optimizer.localEpochs,
     batchSize: optimizer.batchSize,

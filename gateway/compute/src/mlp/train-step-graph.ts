@@ -1,5 +1,5 @@
 import { GraphBuilder } from '../onnx/index.js';
-import { ADAM, checkNetworkConfig, parameterShapes, type NetworkConfig } from './network-config.js';
+import { ADAM, checkNetworkConfig, isSoftmax, outputWidth, parameterShapes, type NetworkConfig } from './network-config.js';
 
 /** Names of the train-step graph's inputs and outputs; `<p>` is a parameter name such as `layer0.weight`. */
 export const TRAIN_STEP_GRAPH = {
@@ -17,7 +17,10 @@ export const TRAIN_STEP_GRAPH = {
   updatedAdamV: (name: string) => `updated_adam_v/${name}`,
 } as const;
 
-/** Names of the prediction graph's input and output. */
+/**
+ * Names of the prediction graph's input and output. `probability` is [b] for a sigmoid output
+ * (the positive class) and [b, classes] for a softmax output (one column per class).
+ */
 export const PREDICT_GRAPH = { x: 'x', probability: 'probability' } as const;
 
 // ONNX TensorProto element types for Cast.
@@ -29,7 +32,7 @@ interface ForwardPass {
   layerInputs: string[];
   /** Pre-activation of each layer. */
   preActivations: string[];
-  /** Output logit per row, shape [b]. */
+  /** Output logits: [b] for a sigmoid output, [b, classes] for a softmax output. */
   logit: string;
 }
 
@@ -46,21 +49,24 @@ function buildForward(graph: GraphBuilder, config: NetworkConfig, x: string, par
     preActivations.push(preActivation);
     activation = layer + 1 < layerCount ? graph.op1('Relu', [preActivation]) : preActivation;
   }
-  const logit = graph.op1('Squeeze', [activation, graph.constant('int64', [1], [1n])]);
+  const logit = isSoftmax(config) ? activation : graph.op1('Squeeze', [activation, graph.constant('int64', [1], [1n])]);
   return { layerInputs, preActivations, logit };
 }
 
 /**
- * Compiles one local training step on a mini-batch: forward pass, mean binary cross-entropy,
- * analytic backward pass, optional FedProx gradient μ·(w − w_global), and an SGD or Adam update.
+ * Compiles one local training step on a mini-batch: forward pass, mean cross-entropy (binary for a
+ * sigmoid output, categorical for a softmax output), analytic backward pass, optional FedProx
+ * gradient μ·(w − w_global), and an SGD or Adam update.
  *
- * Inputs: `x` [b, d], `y` [b] (0/1), `learning_rate` (a scalar), every parameter by name,
+ * Inputs: `x` [b, d], `y` ([b] of 0/1 for a sigmoid output, [b, classes] one-hot rows for a
+ * softmax output), `learning_rate` (a scalar), every parameter by name,
  * `global/<p>` when μ > 0, and for
  * Adam `adam_m/<p>`, `adam_v/<p>` and `adam_step` (the 1-based step t, a scalar). Outputs:
  * `updated/<p>`, for Adam `updated_adam_m/<p>` and `updated_adam_v/<p>`, and `loss` (the batch's
  * mean cross-entropy before the update, without the proximal term).
  *
- * Backward pass: with logit s and p = sigmoid(s), d loss / d s = (p − y) / b. A layer with input h
+ * Backward pass: with logit s and p = sigmoid(s), d loss / d s = (p − y) / b; with logits s and
+ * p = softmax(s) per row, d loss / d s = (p − y) / b per class as well. A layer with input h
  * and output gradient δ gets ∂W = hᵀδ and ∂b = Σ_rows δ. The gradient passed down is δWᵀ masked by
  * the ReLU derivative (pre-activation > 0). Adam uses the bias-corrected step size
  * lr·√(1 − β2ᵗ)/(1 − β1ᵗ) of Kingma & Ba (2015), section 2.
@@ -75,9 +81,10 @@ export function compileTrainStepGraph(input: NetworkConfig): Uint8Array {
   const { dtype } = config;
   const shapes = parameterShapes(config);
   const names = TRAIN_STEP_GRAPH;
+  const softmax = isSoftmax(config);
   const graph = new GraphBuilder(`train_step_${config.optimizer}`, {
     docString:
-      `Binary classifier training step; hidden layers: [${config.hiddenLayers.join(', ')}]; ${dtype}; ` +
+      `${classifierKind(config)} classifier training step; hidden layers: [${config.hiddenLayers.join(', ')}]; ${dtype}; ` +
       `optimizer: ${config.optimizer}; learning rate: ${config.learningRate}; proximal mu: ${config.proximalMu}; ` +
       `features in order: ${config.layout.join(', ')}`,
   });
@@ -87,7 +94,7 @@ export function compileTrainStepGraph(input: NetworkConfig): Uint8Array {
   const axes1 = graph.constant('int64', [1], [1n]);
 
   const x = graph.input(names.x, dtype, ['b', config.layout.length]);
-  const y = graph.input(names.y, dtype, ['b']);
+  const y = graph.input(names.y, dtype, softmax ? ['b', outputWidth(config)] : ['b']);
   const learningRate = graph.input(names.learningRate, dtype, []);
   const parameters = shapes.map(({ name, shape }) => graph.input(names.parameter(name), dtype, shape));
   const globals =
@@ -104,20 +111,32 @@ export function compileTrainStepGraph(input: NetworkConfig): Uint8Array {
   const forward = buildForward(graph, config, x, parameters);
   const { logit } = forward;
 
-  // Mean cross-entropy: log(1 + e^s) − y·s, with log(1 + e^s) = max(s, 0) + log(1 + e^−|s|).
-  const softplus = graph.op1('Add', [
-    graph.op1('Relu', [logit]),
-    graph.op1('Log', [graph.op1('Add', [scalar(1), graph.op1('Exp', [graph.op1('Neg', [graph.op1('Abs', [logit])])])])]),
-  ]);
-  graph.op('ReduceMean', [graph.op1('Sub', [softplus, graph.op1('Mul', [y, logit])])], { keepdims: 0 }, { name: names.loss });
-  graph.output(names.loss, dtype, []);
+  let delta: string;
+  if (softmax) {
+    // Mean categorical cross-entropy: −Σ_k y_k·log softmax(s)_k, with LogSoftmax's stable form.
+    const rowLoss = graph.op1('ReduceSum', [graph.op1('Mul', [y, graph.op1('LogSoftmax', [logit], { axis: 1 })]), axes1], { keepdims: 0 });
+    graph.op('Neg', [graph.op1('ReduceMean', [rowLoss], { keepdims: 0 })], {}, { name: names.loss });
+    graph.output(names.loss, dtype, []);
 
-  // Batch size as a float, for the mean.
-  const batchSize = graph.op1('Cast', [graph.op1('Shape', [y])], { to: dtype === 'float32' ? ONNX_FLOAT : ONNX_DOUBLE });
-  let delta = graph.op1('Unsqueeze', [
-    graph.op1('Div', [graph.op1('Sub', [graph.op1('Sigmoid', [logit]), y]), batchSize]),
-    axes1,
-  ]);
+    // Rows in the batch as a float [1], for the mean; y is [b, classes], so take its first dim.
+    const batchSize = graph.op1('Cast', [graph.op1('Shape', [y], { end: 1 })], { to: dtype === 'float32' ? ONNX_FLOAT : ONNX_DOUBLE });
+    delta = graph.op1('Div', [graph.op1('Sub', [graph.op1('Softmax', [logit], { axis: 1 }), y]), batchSize]);
+  } else {
+    // Mean cross-entropy: log(1 + e^s) − y·s, with log(1 + e^s) = max(s, 0) + log(1 + e^−|s|).
+    const softplus = graph.op1('Add', [
+      graph.op1('Relu', [logit]),
+      graph.op1('Log', [graph.op1('Add', [scalar(1), graph.op1('Exp', [graph.op1('Neg', [graph.op1('Abs', [logit])])])])]),
+    ]);
+    graph.op('ReduceMean', [graph.op1('Sub', [softplus, graph.op1('Mul', [y, logit])])], { keepdims: 0 }, { name: names.loss });
+    graph.output(names.loss, dtype, []);
+
+    // Batch size as a float, for the mean.
+    const batchSize = graph.op1('Cast', [graph.op1('Shape', [y])], { to: dtype === 'float32' ? ONNX_FLOAT : ONNX_DOUBLE });
+    delta = graph.op1('Unsqueeze', [
+      graph.op1('Div', [graph.op1('Sub', [graph.op1('Sigmoid', [logit]), y]), batchSize]),
+      axes1,
+    ]);
+  }
 
   const gradients = new Array<string>(parameters.length);
   for (let layer = forward.layerInputs.length - 1; layer >= 0; layer -= 1) {
@@ -178,16 +197,32 @@ export function compileTrainStepGraph(input: NetworkConfig): Uint8Array {
   return graph.toBytes();
 }
 
-/** Compiles the forward pass alone: `x` [b, d] to `probability` [b] = sigmoid(logit). */
+/**
+ * Compiles the forward pass alone: `x` [b, d] to `probability`, sigmoid(logit) [b] for a binary
+ * network or softmax(logits) [b, classes] for a multi-class one.
+ */
 export function compilePredictGraph(input: NetworkConfig): Uint8Array {
   const config = checkNetworkConfig(input);
   const graph = new GraphBuilder('predict_probability', {
-    docString: `Binary classifier prediction; hidden layers: [${config.hiddenLayers.join(', ')}]; ${config.dtype}; features in order: ${config.layout.join(', ')}`,
+    docString: `${classifierKind(config)} classifier prediction; hidden layers: [${config.hiddenLayers.join(', ')}]; ${config.dtype}; features in order: ${config.layout.join(', ')}`,
   });
   const x = graph.input(PREDICT_GRAPH.x, config.dtype, ['b', config.layout.length]);
   const parameters = parameterShapes(config).map(({ name, shape }) => graph.input(name, config.dtype, shape));
   const { logit } = buildForward(graph, config, x, parameters);
-  graph.op('Sigmoid', [logit], {}, { name: PREDICT_GRAPH.probability });
-  graph.output(PREDICT_GRAPH.probability, config.dtype, ['b']);
+  if (isSoftmax(config)) {
+    graph.op('Softmax', [logit], { axis: 1 }, { name: PREDICT_GRAPH.probability });
+    graph.output(PREDICT_GRAPH.probability, config.dtype, ['b', outputWidth(config)]);
+  } else {
+    graph.op('Sigmoid', [logit], {}, { name: PREDICT_GRAPH.probability });
+    graph.output(PREDICT_GRAPH.probability, config.dtype, ['b']);
+  }
   return graph.toBytes();
+}
+
+/**
+ * Returns the doc string's first words. A binary network keeps the wording it had before softmax outputs
+ * existed, so its graphs, and the SHA-256 a data officer approved, stay byte-identical.
+ */
+function classifierKind(config: NetworkConfig): string {
+  return isSoftmax(config) ? `Multi-class (${config.output.classes} classes, softmax)` : 'Binary';
 }

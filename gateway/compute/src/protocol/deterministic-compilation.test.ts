@@ -11,8 +11,17 @@ describe('graph compilation from specs', () => {
     for (const run of runs) expect(run.status, run.stderr).toBe(0);
 
     const [first, second] = runs.map((run) => JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, string>);
-    expect(Object.keys(first ?? {})).toEqual(['cox', 'logistic', 'mlpTrain', 'mlpPredict', 'kaplanMeier']);
+    expect(Object.keys(first ?? {})).toEqual(['cox', 'logistic', 'mlpTrain', 'mlpPredict', 'mlpMulticlassTrain', 'mlpMulticlassPredict', 'kaplanMeier']);
     expect(second).toEqual(first);
     expect(compileStudyGraphHashes()).toEqual(first);
+  });
+
+  it('keeps the binary MLP graphs of earlier releases byte-identical', () => {
+    // A data officer approves these hashes; adding softmax outputs must not change binary networks.
+    // Update the values only with a release note telling sites to approve the new graphs.
+    const hashes = compileStudyGraphHashes();
+
+    expect(hashes.mlpTrain).toBe('2e7eca16f48d590539f3cbc984282e318c4562bb455c0fe903b0aed4ada0d882');
+    expect(hashes.mlpPredict).toBe('c223930bb32ee8089ac98d430e8e74fe3057a092a746d8f646a7238246b8374f');
   });
 });

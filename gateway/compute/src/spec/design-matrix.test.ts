@@ -140,6 +140,52 @@ describe('buildDesignMatrix', () => {
     expect(matrix.droppedRows).toBe(1);
   });
 
+  it('encodes a multi-class outcome as the index of its level, in the spec\'s order', () => {
+    const spec = modelSpecSchema.parse({
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'tgrade', levels: ['III', 'I', 'II'] },
+      features: [{ column: 'age', encoding: 'numeric' }],
+      hyperparameters: { hiddenLayers: [4] },
+    });
+
+    const table = loadGbsg2Table();
+    const matrix = buildDesignMatrix(table, spec);
+    const grades = table.columns.get('tgrade')!.values;
+
+    expect(matrix.n).toBe(686);
+    const expected = grades.map((grade) => ['III', 'I', 'II'].indexOf(grade as string));
+    expect(Array.from(matrix.y!)).toEqual(expected);
+    // GBSG2 has 81 grade I, 444 grade II and 161 grade III tumours.
+    expect([0, 1, 2].map((index) => expected.filter((value) => value === index).length)).toEqual([161, 81, 444]);
+  });
+
+  it('matches numeric class levels with an integer column as text', () => {
+    const table = tableFromColumns({
+      size: { type: 'number', values: [1, 2, 3, 4] },
+      stage: { type: 'integer', values: [2, 1, 3, 1] },
+    });
+    const spec = modelSpecSchema.parse({
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'stage', levels: [1, 2, 3] },
+      features: [{ column: 'size', encoding: 'numeric' }],
+      hyperparameters: { hiddenLayers: [2] },
+    });
+
+    expect(Array.from(buildDesignMatrix(table, spec).y!)).toEqual([1, 0, 2, 0]);
+  });
+
+  it('rejects multi-class levels that are listed twice', () => {
+    const parsed = modelSpecSchema.safeParse({
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'stage', levels: [1, '1', 2] },
+      features: [{ column: 'size', encoding: 'numeric' }],
+      hyperparameters: { hiddenLayers: [2] },
+    });
+
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain('level \\"1\\" appears twice');
+  });
+
   const baseTable = (): Record<string, TableColumn> => ({
     time: { type: 'number', values: [5, 6, 7] },
     event: { type: 'integer', values: [1, 0, 1] },
@@ -213,6 +259,28 @@ describe('buildDesignMatrix', () => {
         features: [{ column: 'time', encoding: 'numeric' }],
       }),
       message: 'column "grade": positive class "III" is not one of the column\'s levels',
+    },
+    {
+      case: 'a multi-class level absent from the column',
+      table: baseTable(),
+      spec: modelSpecSchema.parse({
+        family: 'mlp_classifier',
+        outcome: { kind: 'multiclass', column: 'grade', levels: ['I', 'II', 'III'] },
+        features: [{ column: 'time', encoding: 'numeric' }],
+        hyperparameters: { hiddenLayers: [2] },
+      }),
+      message: 'column "grade": class "III" of outcome.levels is not one of the column\'s levels (I, II, IV)',
+    },
+    {
+      case: 'a row whose class is not in the multi-class levels',
+      table: baseTable(),
+      spec: modelSpecSchema.parse({
+        family: 'mlp_classifier',
+        outcome: { kind: 'multiclass', column: 'note', levels: ['x', 'y'] },
+        features: [{ column: 'time', encoding: 'numeric' }],
+        hyperparameters: { hiddenLayers: [2] },
+      }),
+      message: 'row 3, column "note": value "z" is not one of the outcome\'s levels (x, y); add it to outcome.levels',
     },
   ])('rejects $case', ({ table, spec, message }) => {
     const build = () => buildDesignMatrix(tableFromColumns(table), spec);

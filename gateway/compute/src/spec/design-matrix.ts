@@ -8,7 +8,8 @@ import type { Feature, ModelSpec } from './model-spec.js';
  * - `categorical`: text values, each one of `levels` (the declared or inferred level set).
  * - `boolean`: true/false.
  * - `text`: free text such as identifiers, with too many distinct values to be a categorical
- *   feature. It can only be a binary outcome, compared with the spec's `positive` value.
+ *   feature. It can only be a class outcome, compared as text with the spec's `positive` value
+ *   or `levels`.
  */
 export type TableColumn =
   | { readonly type: 'integer' | 'number'; readonly values: readonly (number | null)[] }
@@ -42,7 +43,10 @@ export interface DesignMatrix {
   time?: Float64Array;
   /** Survival outcome: 1 for an event, 0 for a censored row. */
   event?: Float64Array;
-  /** Binary outcome: 1 for the spec's `positive` value, 0 otherwise. */
+  /**
+   * Class outcome. Binary: 1 for the spec's `positive` value, 0 otherwise. Multi-class: the
+   * zero-based index of the row's value in the spec's `outcome.levels`.
+   */
   y?: Float64Array;
   /** Kaplan–Meier `groupBy` value of each kept row, as text. */
   group?: string[];
@@ -109,8 +113,10 @@ export function buildDesignMatrix(table: ColumnarTable, spec: ModelSpec): Design
   if (outcome.kind === 'survival') {
     matrix.time = encodeSurvivalTime(table, outcome.time, keptRows);
     matrix.event = encodeEventIndicator(table, outcome.event, keptRows);
-  } else {
+  } else if (outcome.kind === 'binary') {
     matrix.y = encodeBinaryOutcome(table, outcome.column, outcome.positive, keptRows);
+  } else {
+    matrix.y = encodeMulticlassOutcome(table, outcome.column, outcome.levels, keptRows);
   }
 
   if (spec.family === 'kaplan_meier' && spec.groupBy !== undefined) {
@@ -316,4 +322,41 @@ function encodeBinaryOutcome(
   // Compare as text so that `positive: 1` matches an integer column and `positive: "M"` a text one.
   const positiveText = String(positive);
   return Float64Array.from(rows, (row) => (String(column.values[row]) === positiveText ? 1 : 0));
+}
+
+function encodeMulticlassOutcome(
+  table: ColumnarTable,
+  name: string,
+  levels: readonly (string | number)[],
+  rows: Uint32Array,
+): Float64Array {
+  const column = requireColumn(table, name);
+  const classIndex = new Map(levels.map((level, index) => [String(level), index]));
+  const listed = levels.map(String).join(', ');
+
+  if (column.type === 'categorical') {
+    const unknown = levels.map(String).filter((level) => !column.levels.includes(level));
+    if (unknown.length > 0) {
+      throw new DesignMatrixError(
+        `column "${name}": class ${unknown.map((level) => `"${level}"`).join(', ')} of outcome.levels is not one of ` +
+          `the column's levels (${column.levels.join(', ')}); correct the spec's outcome.levels`,
+        { column: name },
+      );
+    }
+  }
+
+  // Compare as text, as the binary outcome does. A value outside the classes is an error, not a
+  // silent extra class, because the output layer has exactly one unit per listed level.
+  return Float64Array.from(rows, (row) => {
+    const value = String(column.values[row]);
+    const index = classIndex.get(value);
+    if (index === undefined) {
+      throw new DesignMatrixError(
+        `row ${row + 1}, column "${name}": value "${value}" is not one of the outcome's levels (${listed}); ` +
+          'add it to outcome.levels or correct the value',
+        { column: name, row: row + 1 },
+      );
+    }
+    return index;
+  });
 }

@@ -76,7 +76,37 @@ export const binaryOutcomeSchema = z
   })
   .strict();
 
-export const outcomeSchema = z.discriminatedUnion('kind', [survivalOutcomeSchema, binaryOutcomeSchema]);
+/**
+ * Multi-class outcome: the column and its classes. The order of `levels` is the order of the
+ * model's outputs, so output k is the probability of `levels[k]`. Values are compared as text, so
+ * `3` matches an integer column and `"III"` a text one.
+ */
+export const multiclassOutcomeSchema = z
+  .object({
+    kind: z.literal('multiclass'),
+    column: columnNameSchema,
+    levels: z
+      .array(z.union([z.string().min(1).max(128), z.number().finite()]))
+      .min(2)
+      .max(64),
+  })
+  .strict()
+  .superRefine((outcome, context) => {
+    const seen = new Set<string>();
+    outcome.levels.forEach((level, index) => {
+      const text = String(level);
+      if (seen.has(text)) {
+        context.addIssue({ code: 'custom', path: ['levels', index], message: `level "${text}" appears twice; list each class once` });
+      }
+      seen.add(text);
+    });
+  });
+
+/** Outcome of a classifier: one positive class, or several classes for a softmax output. */
+export const classOutcomeSchema = z.discriminatedUnion('kind', [binaryOutcomeSchema, multiclassOutcomeSchema]);
+export type ClassOutcome = z.infer<typeof classOutcomeSchema>;
+
+export const outcomeSchema = z.discriminatedUnion('kind', [survivalOutcomeSchema, binaryOutcomeSchema, multiclassOutcomeSchema]);
 export type Outcome = z.infer<typeof outcomeSchema>;
 
 /** What a site does with a row that has a missing value in a column the spec uses. */
@@ -149,7 +179,8 @@ const logisticSchema = z
 const mlpSchema = z
   .object({
     family: z.literal('mlp_classifier'),
-    outcome: binaryOutcomeSchema,
+    /** A binary outcome gives one sigmoid output; a multi-class outcome a softmax over its levels. */
+    outcome: classOutcomeSchema,
     features: z.array(featureSchema).min(1).max(4096),
     missing: missingValuePolicySchema.default('fail'),
     hyperparameters: z

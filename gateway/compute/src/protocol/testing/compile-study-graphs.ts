@@ -38,6 +38,15 @@ export const STUDY_SPECS = {
     ],
     hyperparameters: { hiddenLayers: [16, 8] },
   },
+  mlpMulticlass: {
+    family: 'mlp_classifier',
+    outcome: { kind: 'multiclass', column: 'tgrade', levels: ['I', 'II', 'III'] },
+    features: [
+      { column: 'age', encoding: 'numeric', center: 53.05, scale: 10.12 },
+      { column: 'menostat', encoding: 'categorical', levels: ['Pre', 'Post'], reference: 'Pre' },
+    ],
+    hyperparameters: { hiddenLayers: [8], optimizer: { local: 'adam', proximalMu: 0.01 } },
+  },
   km: { family: 'kaplan_meier', outcome: { kind: 'survival', time: 'time', event: 'cens' }, groupBy: 'horTh' },
 } as const;
 
@@ -48,12 +57,16 @@ export function compileStudyGraphHashes(): Record<string, string> {
   const mlp = normaliseModelSpec(STUDY_SPECS.mlp).spec;
   const km = normaliseModelSpec(STUDY_SPECS.km).spec;
   const mlpPlan = federatedTrainingPlanFromSpec(mlp, featureLayout(mlp));
+  const multiclass = normaliseModelSpec(STUDY_SPECS.mlpMulticlass).spec;
+  const multiclassPlan = federatedTrainingPlanFromSpec(multiclass, featureLayout(multiclass));
 
   return {
     cox: sha256Hex(compileCoxSiteGraph(featureLayout(cox), cox.family === 'cox_ph' ? cox.hyperparameters.ties : 'breslow')),
     logistic: sha256Hex(compileLogisticSiteGraph(featureLayout(logistic))),
     mlpTrain: sha256Hex(compileTrainStepGraph(mlpPlan.config)),
     mlpPredict: sha256Hex(compilePredictGraph(mlpPlan.config)),
+    mlpMulticlassTrain: sha256Hex(compileTrainStepGraph(multiclassPlan.config)),
+    mlpMulticlassPredict: sha256Hex(compilePredictGraph(multiclassPlan.config)),
     kaplanMeier: km.family === 'kaplan_meier' ? compileKaplanMeierSiteGraph(km, { groupLevels: ['no', 'yes'] }).sha256 : '',
   };
 }
