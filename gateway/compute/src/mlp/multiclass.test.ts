@@ -106,6 +106,31 @@ describe('softmax network', () => {
   });
 });
 
+describe('softmax MLP on separable classes', () => {
+  it('learns four well-separated groups', async () => {
+    // Four groups of 60 points around the corners of a square, 0.5 standard deviations wide.
+    const random = createSeededRandom(3);
+    const centres = [[-2, -2], [-2, 2], [2, -2], [2, 2]];
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random.uniform())) * Math.cos(2 * Math.PI * random.uniform());
+    const x: number[] = [];
+    const y: number[] = [];
+    centres.forEach(([cx, cy], label) => {
+      for (let row = 0; row < 60; row += 1) {
+        x.push((cx as number) + 0.5 * gaussian(), (cy as number) + 0.5 * gaussian());
+        y.push(label);
+      }
+    });
+    const config: NetworkConfig = { ...SOFTMAX_3, hiddenLayers: [8], dtype: 'float32', optimizer: 'adam', learningRate: 0.05, output: { activation: 'softmax', classes: 4 } };
+    const rows: BinaryRows = { layout: ['a', 'b'], n: y.length, x: Float64Array.from(x), y: Float64Array.from(y) };
+
+    const trained = await trainLocalEpochs({ graph: compileTrainStepGraph(config), config, data: prepareBinarySiteData(rows, ['a', 'b'], 4), weights: initializeNetworkWeights(config, 2), epochs: 30, batchSize: 16, seed: 4 });
+    const score = await scoreMulticlass(config, trained.weights, rows, 4);
+
+    expect(score.accuracy).toBeGreaterThan(0.97);
+    expect(score.logLoss).toBeLessThan(0.1);
+  });
+});
+
 /** Column mean and sample standard deviation, to pin a standardisation in the spec. */
 function standardised(values: readonly (number | null)[], column: string) {
   const numbers = values as number[];

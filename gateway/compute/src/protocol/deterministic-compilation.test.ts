@@ -11,7 +11,7 @@ describe('graph compilation from specs', () => {
     for (const run of runs) expect(run.status, run.stderr).toBe(0);
 
     const [first, second] = runs.map((run) => JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, string>);
-    expect(Object.keys(first ?? {})).toEqual(['cox', 'logistic', 'mlpTrain', 'mlpPredict', 'mlpMulticlassTrain', 'mlpMulticlassPredict', 'kaplanMeier']);
+    expect(Object.keys(first ?? {})).toEqual(['cox', 'logistic', 'mlpTrain', 'mlpPredict', 'mlpMulticlassTrain', 'mlpMulticlassPredict', 'multiclassMetrics', 'kaplanMeier']);
     expect(second).toEqual(first);
     expect(compileStudyGraphHashes()).toEqual(first);
   });

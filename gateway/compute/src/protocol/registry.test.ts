@@ -237,6 +237,54 @@ describe('computation registry', () => {
     expect(evaluation.pooled.accuracy).toBeGreaterThan(0.85);
   });
 
+  it('trains a multi-class MLP by FedAvg and evaluates it', async () => {
+    const sites = [0, 1, 2].map((site) => readTable(new URL('gbsg2.csv', DATA), (index) => index % 3 === site));
+    const spec: ModelSpecInput = {
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'tgrade', levels: ['I', 'II', 'III'] },
+      features: [
+        { column: 'age', encoding: 'numeric', center: 53, scale: 10 },
+        { column: 'tsize', encoding: 'numeric', center: 29, scale: 14 },
+        { column: 'pnodes', encoding: 'numeric', center: 5, scale: 5.5 },
+        { column: 'progrec', encoding: 'numeric', center: 110, scale: 200 },
+        { column: 'estrec', encoding: 'numeric', center: 97, scale: 150 },
+        { column: 'menostat', encoding: 'categorical', levels: ['Post', 'Pre'], reference: 'Pre' },
+      ],
+      hyperparameters: { hiddenLayers: [4], optimizer: { learningRate: 0.05, batchSize: 16 } },
+    };
+
+    const { results, rounds } = await runJob('mlp_fedavg', spec, sites, {}, 11, { ...EXACT, exactScores: true });
+    type Summary = { n: number; accuracy: number; logLoss: number; confusion: number[][]; macroAuc: number | null; exactMacroAuc: number | null; perClass: Array<{ level: string; support: number }> };
+    const report = results as { levels: string[]; evaluation: { pooled: Summary; perSite: Array<{ siteId: string } & Summary> } };
+    const { pooled, perSite } = report.evaluation;
+
+    expect(rounds).toHaveLength(11);
+    expect(report.levels).toEqual(['I', 'II', 'III']);
+    expect(pooled.n).toBe(686);
+    expect(pooled.perClass.map((entry) => [entry.level, entry.support])).toEqual([['I', 81], ['II', 444], ['III', 161]]);
+    expect(pooled.confusion.flat().reduce((sum, count) => sum + count, 0)).toBe(686);
+    expect(perSite.map((site) => site.n)).toEqual([229, 229, 228]);
+    // Pooled confusion counts are the sites' counts added cell by cell.
+    const added = pooled.confusion.map((row, observed) => row.map((_, predicted) => perSite.reduce((sum, site) => sum + (site.confusion[observed]?.[predicted] ?? 0), 0)));
+    expect(added).toEqual(pooled.confusion);
+    // Grade is weakly predictable from these covariates, so the model must at least find the
+    // majority class (grade II, 444 of 686) and beat a uniform guess, whose log-loss is ln 3.
+    expect(pooled.accuracy).toBeGreaterThanOrEqual(444 / 686 - 0.01);
+    expect(pooled.logLoss).toBeLessThan(Math.log(3));
+    expect(Math.abs((pooled.exactMacroAuc as number) - (pooled.macroAuc as number))).toBeLessThan(0.01);
+  });
+
+  it('rejects a prediction job for a multi-class model', () => {
+    const { spec } = normaliseModelSpec({
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'tgrade', levels: ['I', 'II', 'III'] },
+      features: [{ column: 'age', encoding: 'numeric' }],
+      hyperparameters: { hiddenLayers: [4] },
+    });
+
+    expect(() => getComputation('predict_binary').initialState(spec, { maxRounds: 1, options: {} })).toThrow(/has 3 classes; this computation scores binary outcomes only/);
+  });
+
   it('predicts at the sites and releases only counts', async () => {
     const reference = JSON.parse(readFileSync(new URL('reference/wdbc_logistic.json', DATA), 'utf8'));
     const model = reference.models.mean5;

@@ -1450,6 +1450,11 @@ export interface components {
                 kind: "binary";
                 column: string;
                 positive: string | number;
+            } | {
+                /** @enum {string} */
+                kind: "multiclass";
+                column: string;
+                levels: (string | number)[];
             };
             features: ({
                 column: string;

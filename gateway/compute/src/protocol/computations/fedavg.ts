@@ -2,7 +2,7 @@ import { createServerOptimizerState, type ServerOptimizerState } from '../../agg
 import { prepareBinarySiteData } from '../../logistic/binary-site-data.js';
 import { logisticCoefficientsFromWeights } from '../../logistic/logistic-fedavg.js';
 import { initializeNetworkWeights, predictProbabilities, trainLocalEpochs } from '../../mlp/local-training.js';
-import { networkTensorLayout } from '../../mlp/network-config.js';
+import { isSoftmax, networkTensorLayout, outputWidth, type NetworkConfig } from '../../mlp/network-config.js';
 import { deriveSeed } from '../../mlp/seeded-random.js';
 import { aggregateNetworkRound } from '../../mlp/server-round.js';
 import { federatedTrainingPlanFromSpec, type FederatedTrainingPlan } from '../../mlp/spec-config.js';
@@ -11,7 +11,12 @@ import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelFamily, ModelSpec } from '../../spec/model-spec.js';
 import type { TensorMap } from '../../weights/tensor-map.js';
 import type { Computation, ComputationName, ComputationSettings, ServerStepResult } from '../computation.js';
-import { classificationContribution, summarizeClassificationContributions } from '../evaluation.js';
+import {
+  classificationContribution,
+  multiclassContribution,
+  summarizeClassificationContributions,
+  summarizeMulticlassContributions,
+} from '../evaluation.js';
 import { featureLayout } from '../feature-layout.js';
 import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 
@@ -26,6 +31,20 @@ export interface FedAvgJobState {
   optimizer: { optimizer: ServerOptimizerState['optimizer']; step: number; moments: TensorMapJson };
   /** Weighted mean of the sites' last-epoch training loss, per round: the training curve. */
   lossHistory: number[];
+  /** Class names of a multi-class outcome, in output order; absent for a binary one. */
+  levels?: string[];
+}
+
+/** Classes the network tells apart: 2 for a sigmoid output, one per output unit for a softmax. */
+function classCount(config: NetworkConfig): number {
+  return isSoftmax(config) ? outputWidth(config) : 2;
+}
+
+/** Rows of a site, with the features in the plan's layout and the outcome checked against its classes. */
+function siteRows(spec: ModelSpec, table: Parameters<typeof buildDesignMatrix>[0], plan: FederatedTrainingPlan) {
+  const matrix = buildDesignMatrix(table, spec);
+  const rows = { layout: matrix.layout, n: matrix.n, x: matrix.x, y: matrix.y as Float64Array };
+  return prepareBinarySiteData(rows, plan.config.layout, classCount(plan.config));
 }
 
 /** Training rounds within the job's round limit, which also counts the final evaluation round. */
@@ -41,10 +60,12 @@ function restoreOptimizer(state: FedAvgJobState): ServerOptimizerState {
   return { optimizer: state.optimizer.optimizer, step: state.optimizer.step, moments: tensorMapFromJson(state.optimizer.moments) };
 }
 
-/** Site-side predictions of the current global network, for the evaluation round. */
+/**
+ * Site-side predictions of the current global network, for the evaluation round: n probabilities
+ * for a binary network, n × classes for a multi-class one.
+ */
 async function predictAtSite(spec: ModelSpec, table: Parameters<typeof buildDesignMatrix>[0], plan: FederatedTrainingPlan, weights: TensorMap) {
-  const matrix = buildDesignMatrix(table, spec);
-  const data = prepareBinarySiteData({ layout: matrix.layout, n: matrix.n, x: matrix.x, y: matrix.y as Float64Array }, plan.config.layout);
+  const data = siteRows(spec, table, plan);
   const probabilities = await predictProbabilities({ graph: compilePredictGraph(plan.config), config: plan.config, data, weights });
   return { probabilities, labels: data.y, n: data.n };
 }
@@ -54,7 +75,8 @@ async function predictAtSite(spec: ModelSpec, table: Parameters<typeof buildDesi
  * layer): every round the sites train local epochs from the global weights (with FedProx's
  * proximal term when the spec sets μ) and return their new weights; the server averages them
  * weighted by sample count and applies the spec's server optimiser (FedAvg, FedAvgM, FedAdam,
- * FedYogi, FedAdagrad). A last round evaluates the final model at every site.
+ * FedYogi, FedAdagrad). A last round evaluates the final model at every site: binary metrics
+ * for a sigmoid output, multi-class metrics (confusion matrix, one-vs-rest AUCs) for a softmax.
  */
 function fedAvgComputation(name: ComputationName, families: readonly ModelFamily[]): Computation<FedAvgJobState> {
   return {
@@ -76,6 +98,7 @@ function fedAvgComputation(name: ComputationName, families: readonly ModelFamily
         weights: tensorMapToJson(weights),
         optimizer: { optimizer: optimizer.optimizer, step: optimizer.step, moments: tensorMapToJson(optimizer.moments) },
         lossHistory: [],
+        ...(spec.outcome.kind === 'multiclass' ? { levels: spec.outcome.levels.map(String) } : {}),
       };
     },
 
@@ -94,11 +117,13 @@ function fedAvgComputation(name: ComputationName, families: readonly ModelFamily
 
       if (parameters.phase === 'evaluate') {
         const { probabilities, labels, n } = await predictAtSite(spec, table, plan, globalTensors);
-        return { tensors: await classificationContribution(probabilities, labels, privacy), sampleCount: n, metrics: {} as Record<string, number> };
+        const tensors = isSoftmax(plan.config)
+          ? await multiclassContribution(probabilities, labels, outputWidth(plan.config), privacy)
+          : await classificationContribution(probabilities, labels, privacy);
+        return { tensors, sampleCount: n, metrics: {} as Record<string, number> };
       }
 
-      const matrix = buildDesignMatrix(table, spec);
-      const data = prepareBinarySiteData({ layout: matrix.layout, n: matrix.n, x: matrix.x, y: matrix.y as Float64Array }, plan.config.layout);
+      const data = siteRows(spec, table, plan);
       const result = await trainLocalEpochs({
         graph: compileTrainStepGraph(plan.config),
         config: plan.config,
@@ -112,6 +137,17 @@ function fedAvgComputation(name: ComputationName, families: readonly ModelFamily
     },
 
     serverStep(state, contributions): ServerStepResult<FedAvgJobState> {
+      if (state.phase === 'evaluate' && isSoftmax(state.plan.config)) {
+        const classes = outputWidth(state.plan.config);
+        const levels = state.levels ?? Array.from({ length: classes }, (_, index) => String(index));
+        const evaluation = summarizeMulticlassContributions(contributions, classes, levels);
+        return {
+          state,
+          done: true,
+          roundMetrics: { accuracy: evaluation.pooled.accuracy ?? Number.NaN, macroAuc: evaluation.pooled.macroAuc ?? Number.NaN },
+          results: { evaluation, levels, lossHistory: state.lossHistory, rounds: state.roundsDone },
+        };
+      }
       if (state.phase === 'evaluate') {
         const evaluation = summarizeClassificationContributions(contributions);
         const weights = tensorMapFromJson(state.weights);

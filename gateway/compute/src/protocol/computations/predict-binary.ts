@@ -48,6 +48,12 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
   families: ['logistic_regression', 'mlp_classifier'],
 
   initialState(spec, settings) {
+    if (spec.outcome.kind === 'multiclass') {
+      throw new RangeError(
+        `predict_binary: the model's outcome "${spec.outcome.column}" has ${spec.outcome.levels.length} classes; ` +
+          'this computation scores binary outcomes only, so use a model with a binary outcome',
+      );
+    }
     const config = networkFor(spec);
     const options = settings.options as { coefficients?: Record<string, number>; weights?: TensorMapJson; threshold?: number };
     const threshold = options.threshold ?? 0.5;

@@ -7,6 +7,8 @@ import { federatedTrainingPlanFromSpec } from '../../mlp/spec-config.js';
 import { sha256Hex } from '../../onnx/run-graph.js';
 import { normaliseModelSpec } from '../../spec/index.js';
 import { compileKaplanMeierSiteGraph } from '../../survival/kaplan-meier-site.js';
+import { compileMulticlassSiteGraph } from '../../metrics/multiclass-site.js';
+import { multiclassEvaluationPlan } from '../evaluation.js';
 import { featureLayout } from '../feature-layout.js';
 
 export const STUDY_SPECS = {
@@ -67,6 +69,7 @@ export function compileStudyGraphHashes(): Record<string, string> {
     mlpPredict: sha256Hex(compilePredictGraph(mlpPlan.config)),
     mlpMulticlassTrain: sha256Hex(compileTrainStepGraph(multiclassPlan.config)),
     mlpMulticlassPredict: sha256Hex(compilePredictGraph(multiclassPlan.config)),
+    multiclassMetrics: compileMulticlassSiteGraph(multiclassEvaluationPlan(3)).sha256,
     kaplanMeier: km.family === 'kaplan_meier' ? compileKaplanMeierSiteGraph(km, { groupLevels: ['no', 'yes'] }).sha256 : '',
   };
 }
