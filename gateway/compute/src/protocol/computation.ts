@@ -25,6 +25,7 @@ export const COMPUTATION_NAMES = [
   'mlp_fedavg',
   'evaluate_binary',
   'predict_binary',
+  'predict_multiclass',
 ] as const;
 export type ComputationName = (typeof COMPUTATION_NAMES)[number];
 

@@ -5,6 +5,10 @@ import { normaliseModelSpec, type ModelSpecInput } from '../spec/index.js';
 import { decodeTensors, encodeTensors } from '../weights/safetensors.js';
 import type { ContributionFromSite, SitePrivacy } from './computation.js';
 import { getComputation } from './registry.js';
+import { initializeNetworkWeights } from '../mlp/local-training.js';
+import { federatedTrainingPlanFromSpec } from '../mlp/spec-config.js';
+import { featureLayout } from './feature-layout.js';
+import { tensorMapToJson } from './tensor-json.js';
 
 const DATA = new URL('../../../../../shared/data/', import.meta.url);
 
@@ -282,7 +286,95 @@ describe('computation registry', () => {
       hyperparameters: { hiddenLayers: [4] },
     });
 
-    expect(() => getComputation('predict_binary').initialState(spec, { maxRounds: 1, options: {} })).toThrow(/has 3 classes; this computation scores binary outcomes only/);
+    expect(() => getComputation('predict_binary').initialState(spec, { maxRounds: 1, options: {} })).toThrow(/has 3 classes; this computation scores binary outcomes, so use predict_multiclass/);
+  });
+
+  describe('multi-class predictions', () => {
+    const spec: ModelSpecInput = {
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'tgrade', levels: ['I', 'II', 'III'] },
+      features: [
+        { column: 'age', encoding: 'numeric', center: 53, scale: 10 },
+        { column: 'progrec', encoding: 'numeric', center: 110, scale: 200 },
+      ],
+      hyperparameters: { hiddenLayers: [4] },
+    };
+    const { spec: parsed } = normaliseModelSpec(spec);
+    const { config } = federatedTrainingPlanFromSpec(parsed, featureLayout(parsed));
+    const weights = tensorMapToJson(initializeNetworkWeights(config, 8));
+    const sites = [0, 1, 2].map((site) => readTable(new URL('gbsg2.csv', DATA), (index) => index % 3 === site));
+
+    it('keeps the class probabilities at the site', async () => {
+      const computation = getComputation('predict_multiclass');
+      const state = computation.initialState(parsed, { maxRounds: 1, options: { weights } });
+      const plan = computation.planRound(state, 1);
+      const everyCell: SitePrivacy = { ...EXACT, minCellSize: 1 };
+      const site = await computation.runSite({ spec: parsed, table: sites[0] as ColumnarTable, round: 1, parameters: plan.parameters, ...(plan.globalTensors ? { globalTensors: plan.globalTensors } : {}), privacy: everyCell });
+
+      const [file] = site.siteOnlyFiles ?? [];
+      const [header, ...rows] = file?.content.trim().split('\n') ?? [];
+      expect(header).toBe('row,probability_I,probability_II,probability_III,predicted');
+      expect(rows).toHaveLength(229);
+      const counts = { I: 0, II: 0, III: 0 } as Record<string, number>;
+      for (const row of rows) {
+        const cells = row.split(',');
+        const probabilities = cells.slice(1, 4).map(Number);
+        expect(probabilities.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 5);
+        expect(cells[4]).toBe(['I', 'II', 'III'][probabilities.indexOf(Math.max(...probabilities))]);
+        counts[cells[4] as string] = (counts[cells[4] as string] as number) + 1;
+      }
+      // Rows are numbered from 1 in the site's own file.
+      expect(rows.slice(0, 3).map((row) => row.split(',')[0])).toEqual(['1', '2', '3']);
+      expect(Object.keys(site.tensors).sort()).toEqual(['predict/predicted_per_class', 'predict/rows']);
+      expect(Array.from(site.tensors['predict/predicted_per_class']?.data as Float64Array)).toEqual([counts.I, counts.II, counts.III]);
+    });
+
+    it('quotes class names that contain commas or quotes', async () => {
+      const levels = ['low', 'mid, "borderline"', 'high'];
+      const { spec: quoted } = normaliseModelSpec({ ...spec, outcome: { kind: 'multiclass', column: 'grade', levels }, features: [{ column: 'age', encoding: 'numeric' }] } as ModelSpecInput);
+      const table: ColumnarTable = {
+        rowCount: 2,
+        columns: new Map<string, TableColumn>([
+          ['age', { type: 'number', values: [40, 60] }],
+          ['grade', { type: 'categorical', levels, values: ['low', 'high'] }],
+        ]),
+      };
+      const { config: quotedConfig } = federatedTrainingPlanFromSpec(quoted, ['age']);
+      const computation = getComputation('predict_multiclass');
+      const state = computation.initialState(quoted, { maxRounds: 1, options: { weights: tensorMapToJson(initializeNetworkWeights(quotedConfig, 8)) } });
+      const plan = computation.planRound(state, 1);
+
+      const site = await computation.runSite({ spec: quoted, table, round: 1, parameters: plan.parameters, ...(plan.globalTensors ? { globalTensors: plan.globalTensors } : {}), privacy: { ...EXACT, minCellSize: 1 } });
+
+      const header = site.siteOnlyFiles?.[0]?.content.split('\n')[0];
+      expect(header).toBe('row,probability_low,"probability_mid, ""borderline""",probability_high,predicted');
+    });
+
+    it('adds the sites\' class counts after the small-cell rule', async () => {
+      const suppress: SitePrivacy = { ...EXACT, smallCellAction: 'suppress' };
+
+      const { results } = await runJob('predict_multiclass', spec, sites, { weights }, 1, suppress);
+      const summary = results as { rows: number; levels: string[]; predictedPerClass: number[]; perSite: Array<{ predictedPerClass: number[] }> };
+
+      expect(summary.rows).toBe(686);
+      expect(summary.levels).toEqual(['I', 'II', 'III']);
+      expect(summary.perSite.flatMap((site) => site.predictedPerClass).every((count) => count === 0 || count >= 10)).toBe(true);
+      const added = [0, 1, 2].map((k) => summary.perSite.reduce((sum, site) => sum + (site.predictedPerClass[k] as number), 0));
+      expect(summary.predictedPerClass).toEqual(added);
+    });
+
+    it.each([
+      ['without weights', {}, /set options.weights/],
+      ['with a wrong output width', { weights: { ...weights, 'layer1.bias': { dtype: 'F32', shape: [2], data: [0, 0] } } }, /weight "layer1.bias" must be F32 \[3\]/],
+    ])('rejects a job %s', (_case, options, message) => {
+      expect(() => getComputation('predict_multiclass').initialState(parsed, { maxRounds: 1, options })).toThrow(message);
+    });
+
+    it('rejects a binary model', () => {
+      const { spec: binary } = normaliseModelSpec({ ...spec, outcome: { kind: 'binary', column: 'tgrade', positive: 'III' } } as ModelSpecInput);
+
+      expect(() => getComputation('predict_multiclass').initialState(binary, { maxRounds: 1, options: { weights } })).toThrow(/so use predict_binary/);
+    });
   });
 
   it('predicts at the sites and releases only counts', async () => {

@@ -6,6 +6,7 @@ import { logisticFedAvgComputation, mlpFedAvgComputation } from './computations/
 import { kaplanMeierComputation } from './computations/kaplan-meier.js';
 import { logisticNewtonComputation } from './computations/logistic-newton.js';
 import { predictBinaryComputation } from './computations/predict-binary.js';
+import { predictMulticlassComputation } from './computations/predict-multiclass.js';
 
 /**
  * Every computation a job can run, by name. The cloud plans and aggregates with the same objects
@@ -20,6 +21,7 @@ const COMPUTATIONS: { [Name in ComputationName]: Computation<never> } = {
   mlp_fedavg: mlpFedAvgComputation as Computation<never>,
   evaluate_binary: evaluateBinaryComputation as Computation<never>,
   predict_binary: predictBinaryComputation as Computation<never>,
+  predict_multiclass: predictMulticlassComputation as Computation<never>,
 };
 
 /** The computation of a name; throws for a name this version does not know. */

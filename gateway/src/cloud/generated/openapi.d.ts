@@ -1847,7 +1847,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        ComputationName: "descriptive" | "kaplan_meier" | "cox_newton" | "logistic_newton" | "logistic_fedavg" | "mlp_fedavg" | "evaluate_binary" | "predict_binary";
+        ComputationName: "descriptive" | "kaplan_meier" | "cox_newton" | "logistic_newton" | "logistic_fedavg" | "mlp_fedavg" | "evaluate_binary" | "predict_binary" | "predict_multiclass";
         JobPage: {
             items: components["schemas"]["Job"][];
             /** @description Cursor of the next page, or null on the last page. */

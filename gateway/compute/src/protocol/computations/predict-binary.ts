@@ -1,6 +1,6 @@
 import { logisticNetworkConfig } from '../../logistic/logistic-fedavg.js';
 import { predictProbabilities } from '../../mlp/local-training.js';
-import { networkTensorLayout, type NetworkConfig } from '../../mlp/network-config.js';
+import type { NetworkConfig } from '../../mlp/network-config.js';
 import { federatedTrainingPlanFromSpec } from '../../mlp/spec-config.js';
 import { compilePredictGraph } from '../../mlp/train-step-graph.js';
 import { buildDesignMatrix } from '../../spec/design-matrix.js';
@@ -11,6 +11,7 @@ import { featureLayout } from '../feature-layout.js';
 import { float64Spec, readScalar, readVector, scalarTensor, vectorTensor } from '../tensor-codec.js';
 import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 import { logisticWeights } from './logistic-newton.js';
+import { checkModelWeights } from './model-weights.js';
 
 /** Bins of the released probability histogram, over [0, 1]. */
 const HISTOGRAM_BINS = 10;
@@ -51,7 +52,7 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
     if (spec.outcome.kind === 'multiclass') {
       throw new RangeError(
         `predict_binary: the model's outcome "${spec.outcome.column}" has ${spec.outcome.levels.length} classes; ` +
-          'this computation scores binary outcomes only, so use a model with a binary outcome',
+          'this computation scores binary outcomes, so use predict_multiclass',
       );
     }
     const config = networkFor(spec);
@@ -70,16 +71,7 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
       throw new RangeError('predict_binary: set options.weights (the model version tensors as JSON) or, for a logistic model, options.coefficients by name');
     }
 
-    const expected = networkTensorLayout(config);
-    for (const [name, tensor] of Object.entries(expected)) {
-      const given = weights[name];
-      if (!given || given.dtype !== tensor.dtype || given.shape.join('x') !== tensor.shape.join('x')) {
-        throw new RangeError(`predict_binary: weight "${name}" must be ${tensor.dtype} [${tensor.shape.join(', ')}] for this spec`);
-      }
-      if (Array.from(given.data as ArrayLike<number>).some((value) => !Number.isFinite(value))) {
-        throw new RangeError(`predict_binary: weight "${name}" has a missing or non-finite value; give every coefficient`);
-      }
-    }
+    checkModelWeights(config, weights, 'predict_binary');
     return { config, weights: tensorMapToJson(weights), threshold };
   },
 
