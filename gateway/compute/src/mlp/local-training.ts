@@ -1,7 +1,7 @@
 import type { BinarySiteData } from '../logistic/binary-site-data.js';
 import { runGraph, type TensorValue } from '../onnx/index.js';
 import type { NamedTensor, TensorMap } from '../weights/tensor-map.js';
-import { checkNetworkConfig, isSoftmax, networkTensorLayout, outputWidth, parameterShapes, type NetworkConfig } from './network-config.js';
+import { checkNetworkConfig, classCount, networkTensorLayout, outputWidth, parameterShapes, type NetworkConfig } from './network-config.js';
 import { createSeededRandom } from './seeded-random.js';
 import { PREDICT_GRAPH, TRAIN_STEP_GRAPH } from './train-step-graph.js';
 
@@ -78,7 +78,7 @@ export async function trainLocalEpochs(options: {
   const width = config.layout.length;
   const features = config.dtype === 'float32' ? Float32Array.from(data.x) : Float64Array.from(data.x);
   // The graph reads y as one value per row (sigmoid) or one one-hot row of `classes` values (softmax).
-  const yWidth = isSoftmax(config) ? outputWidth(config) : 1;
+  const yWidth = outputWidth(config);
   const outcome = encodeOutcome(config, data.y, 'trainLocalEpochs');
   const yDims = (rows: number): number[] => (yWidth === 1 ? [rows] : [rows, yWidth]);
 
@@ -210,8 +210,8 @@ export async function predictProbabilities(options: {
  * one-hot rows for a softmax output. Throws naming the row whose value is not a class.
  */
 function encodeOutcome(config: NetworkConfig, y: Float64Array, what: string): FloatArray {
-  const classes = isSoftmax(config) ? outputWidth(config) : 2;
-  const width = isSoftmax(config) ? classes : 1;
+  const classes = classCount(config);
+  const width = outputWidth(config);
   const encoded = config.dtype === 'float32' ? new Float32Array(y.length * width) : new Float64Array(y.length * width);
   y.forEach((value, row) => {
     if (!Number.isInteger(value) || value < 0 || value >= classes) {

@@ -37,6 +37,11 @@ export function outputWidth(config: NetworkConfig): number {
   return config.output?.activation === 'softmax' ? config.output.classes : 1;
 }
 
+/** Classes the network tells apart: 2 for a sigmoid output, one per output unit for a softmax. */
+export function classCount(config: NetworkConfig): number {
+  return outputWidth(config) === 1 ? 2 : outputWidth(config);
+}
+
 /** Tells whether the network ends in a softmax over several classes. */
 export function isSoftmax(config: NetworkConfig): config is NetworkConfig & { output: { activation: 'softmax'; classes: number } } {
   return config.output?.activation === 'softmax';

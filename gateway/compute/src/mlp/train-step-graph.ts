@@ -220,8 +220,8 @@ export function compilePredictGraph(input: NetworkConfig): Uint8Array {
 }
 
 /**
- * Returns the doc string's first words. A binary network keeps the wording it had before softmax outputs
- * existed, so its graphs, and the SHA-256 a data officer approved, stay byte-identical.
+ * Returns the doc string's first words. A binary network keeps the wording it had before softmax
+ * outputs existed, so its graphs, and the SHA-256 a data officer approved, stay byte-identical.
  */
 function classifierKind(config: NetworkConfig): string {
   return isSoftmax(config) ? `Multi-class (${config.output.classes} classes, softmax)` : 'Binary';

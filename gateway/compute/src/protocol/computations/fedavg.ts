@@ -2,7 +2,7 @@ import { createServerOptimizerState, type ServerOptimizerState } from '../../agg
 import { prepareBinarySiteData } from '../../logistic/binary-site-data.js';
 import { logisticCoefficientsFromWeights } from '../../logistic/logistic-fedavg.js';
 import { initializeNetworkWeights, predictProbabilities, trainLocalEpochs } from '../../mlp/local-training.js';
-import { isSoftmax, networkTensorLayout, outputWidth, type NetworkConfig } from '../../mlp/network-config.js';
+import { classCount, isSoftmax, networkTensorLayout, outputWidth } from '../../mlp/network-config.js';
 import { deriveSeed } from '../../mlp/seeded-random.js';
 import { aggregateNetworkRound } from '../../mlp/server-round.js';
 import { federatedTrainingPlanFromSpec, type FederatedTrainingPlan } from '../../mlp/spec-config.js';
@@ -33,11 +33,6 @@ export interface FedAvgJobState {
   lossHistory: number[];
   /** Class names of a multi-class outcome, in output order; absent for a binary one. */
   levels?: string[];
-}
-
-/** Classes the network tells apart: 2 for a sigmoid output, one per output unit for a softmax. */
-function classCount(config: NetworkConfig): number {
-  return isSoftmax(config) ? outputWidth(config) : 2;
 }
 
 /** Rows of a site, with the features in the plan's layout and the outcome checked against its classes. */
