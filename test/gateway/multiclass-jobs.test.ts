@@ -203,7 +203,7 @@ describe.each(databaseTargets())('multi-class jobs through three gateways on %s'
 
     const creation = federation.createJob({ kind: 'predict', computation: 'predict_binary', modelId });
 
-    await expect(creation).rejects.toThrow(/returned 400, expected 201/);
-    await expect(creation).rejects.toThrow(/outcome .*tgrade.* has 3 classes/);
+    await expect(creation).rejects.toThrow(/returned 422, expected 201/);
+    await expect(creation).rejects.toThrow(/accepts binary outcomes, but model \S+ has a multiclass outcome; choose predict_multiclass/);
   });
 });

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { modelSpecSchema, type Computation, type ComputationName, type JobKind, type ModelSpec } from '@onsite/compute';
+import { COMPUTATION_NAMES, modelSpecSchema, type Computation, type ComputationName, type ModelSpec } from '@onsite/compute';
 import { newId } from '../../../db/ids.js';
 import { datasetLinks, datasets, gateways, jobSites, jobs, modelApprovals, models } from '../../../db/schema/index.js';
 import { ApiError, notFound } from '../../api/errors/api-error.js';
@@ -53,7 +53,7 @@ export async function createJob(deps: SchedulerDependencies, context: ServiceCon
 
   const computation = findComputation(deps, input.computation);
   const spec = parseSpec(model.id, model.spec);
-  checkComputationFits(input, computation.kind, computation.families, spec);
+  checkComputationFits(deps, input, computation, spec);
 
   const sites = await loadSites(deps, project.id, input.datasetLinkIds);
   await checkSpecApprovals(deps, model.id, model.specSha256, sites);
@@ -140,7 +140,8 @@ function parseSpec(modelId: string, stored: unknown): ModelSpec {
   return parsed.data;
 }
 
-function checkComputationFits(input: CreateJobInput, kind: JobKind, families: readonly string[], spec: ModelSpec): void {
+function checkComputationFits(deps: SchedulerDependencies, input: CreateJobInput, computation: Computation, spec: ModelSpec): void {
+  const { kind, families, outcomes } = computation;
   if (kind !== input.kind) {
     throw new ApiError('validation_failed', `computation ${input.computation} runs ${kind} jobs, not ${input.kind}; choose kind ${kind}`, {
       errors: [{ path: 'body.kind', message: `must be ${kind} for computation ${input.computation}` }],
@@ -148,6 +149,25 @@ function checkComputationFits(input: CreateJobInput, kind: JobKind, families: re
   }
   if (!families.includes(spec.family)) {
     throw new ApiError('unprocessable', `computation ${input.computation} accepts model families ${families.join(', ')}, but model ${input.modelId} is ${spec.family}`);
+  }
+  if (outcomes && !outcomes.includes(spec.outcome.kind)) {
+    const fitting = COMPUTATION_NAMES.filter((name) => name !== input.computation && fits(deps, name, input.kind, spec));
+    const hint = fitting.length > 0 ? `choose ${fitting.join(' or ')}` : 'choose another computation';
+    throw new ApiError(
+      'unprocessable',
+      `computation ${input.computation} accepts ${outcomes.join(', ')} outcomes, but model ${input.modelId} has a ${spec.outcome.kind} outcome; ${hint}`,
+    );
+  }
+}
+
+/** Tells whether a computation of this server runs `kind` jobs on the spec's family and outcome. */
+function fits(deps: SchedulerDependencies, name: ComputationName, kind: CreateJobInput['kind'], spec: ModelSpec): boolean {
+  try {
+    const computation = deps.computations(name);
+    return computation.kind === kind && computation.families.includes(spec.family) && (computation.outcomes?.includes(spec.outcome.kind) ?? true);
+  } catch {
+    // A computation this server does not provide cannot be suggested.
+    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ColumnarTable } from '../spec/design-matrix.js';
-import type { ModelFamily, ModelSpec } from '../spec/model-spec.js';
+import type { ModelFamily, ModelSpec, Outcome } from '../spec/model-spec.js';
 import type { TensorLayout, TensorMap } from '../weights/tensor-map.js';
 
 /**
@@ -109,6 +109,8 @@ export interface Computation<State = unknown> {
   kind: JobKind;
   /** Model families whose specs this computation accepts. */
   families: readonly ModelFamily[];
+  /** Outcome kinds it accepts within those families; absent means every kind the families allow. */
+  outcomes?: readonly Outcome['kind'][];
   /** Validates `settings.options` and returns the initial state; throws an error naming the option. */
   initialState(spec: ModelSpec, settings: ComputationSettings): State;
   planRound(state: State, round: number): RoundPlan;

@@ -47,6 +47,7 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
   name: 'predict_binary',
   kind: 'predict',
   families: ['logistic_regression', 'mlp_classifier'],
+  outcomes: ['binary'],
 
   initialState(spec, settings) {
     if (spec.outcome.kind === 'multiclass') {

@@ -55,6 +55,7 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
   name: 'predict_multiclass',
   kind: 'predict',
   families: ['mlp_classifier'],
+  outcomes: ['multiclass'],
 
   initialState(spec, settings) {
     const { config, levels } = multiclassNetwork(spec);
