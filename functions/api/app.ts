@@ -2,7 +2,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppDependencies, AppEnv } from './context.js';
 import { ApiError } from './errors/api-error.js';
-import { fieldErrorsFromZod, renderError } from './errors/render-error.js';
+import { fieldErrorsFromZod } from './errors/field-errors.js';
+import { renderError } from './errors/render-error.js';
 import { authenticate } from './middleware/authenticate.js';
 import { idempotency } from './middleware/idempotency.js';
 import { requestContext } from './middleware/request-context.js';
@@ -33,7 +34,11 @@ export function createRouter(): ApiApp {
     defaultHook: (result) => {
       if (!result.success) {
         const part = TARGET_NAMES[result.target] ?? result.target;
-        const errors = fieldErrorsFromZod(result.error, part);
+        // @hono/zod-validator 0.9 also passes the unparsed request part as `data` on failure, though
+        // the zod-openapi hook type omits it. The messages need it to tell a missing field from a
+        // wrong value.
+        const parsed = 'data' in result ? { value: result.data } : undefined;
+        const errors = fieldErrorsFromZod(result.error, part, parsed);
         throw new ApiError('validation_failed', `the request has ${errors.length} invalid field(s); see errors`, { errors });
       }
     },

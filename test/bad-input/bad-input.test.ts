@@ -146,6 +146,8 @@ interface BadInputCase {
   code: string;
   /** Error paths the problem must name; a trailing `*` accepts any path with that prefix. */
   errorPaths: string[];
+  /** When set, the problem's whole `errors[]`, in any order: each path with its exact message. */
+  errors?: Array<{ path: string; message: string }>;
 }
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -294,7 +296,97 @@ const MISSING_BODY_CASES: BadInputCase[] = [
   },
 ];
 
-const CASES: BadInputCase[] = [...BODY_TARGETS.flatMap(bodyCases), ...PARAMETER_CASES, ...MISSING_BODY_CASES];
+const JOB_KINDS_LISTED = '"analytics", "train", "evaluate", "predict"';
+const MODEL_FAMILIES_LISTED = '"kaplan_meier", "cox_ph", "logistic_regression", "mlp_classifier", "cnn_classifier", "onnx_model"';
+
+const validJob = { kind: 'train', computation: 'kaplan_meier', modelId: `mdl_${'a'.repeat(32)}` };
+const survivalOutcome = { kind: 'survival', time: 'time', event: 'cens' };
+const binaryOutcome = { kind: 'binary', column: 'relapse', positive: 1 };
+const ageFeature = { column: 'age', encoding: 'numeric' };
+
+/** Bodies that pass validation except for one field. */
+const jobBody = (changes: Record<string, unknown>) => () => JSON.stringify({ ...validJob, ...changes });
+const modelBody = (spec: unknown) => () => JSON.stringify(spec === undefined ? { name: 'Relapse model' } : { name: 'Relapse model', spec });
+
+/**
+ * Required fields left out, one of each type, and enum or discriminator values that are not
+ * allowed. Each case checks the exact message: a missing field reads as missing and names what to
+ * send, and a wrong value names the value sent and the allowed ones.
+ */
+const FIELD_MESSAGE_CASES: BadInputCase[] = [
+  ['jobs.create without kind', jobBody({ kind: undefined }), 'body.kind', `missing; this field is required (one of ${JOB_KINDS_LISTED})`],
+  ['jobs.create with an unknown kind', jobBody({ kind: 'infer' }), 'body.kind', 'Invalid option: expected one of "analytics"|"train"|"evaluate"|"predict", received "infer"'],
+  ['jobs.create with a numeric kind', jobBody({ kind: 2 }), 'body.kind', 'Invalid option: expected one of "analytics"|"train"|"evaluate"|"predict", received 2'],
+  [
+    'jobs.create without computation',
+    jobBody({ computation: undefined }),
+    'body.computation',
+    'missing; this field is required (one of "descriptive", "kaplan_meier", "cox_newton", "logistic_newton", "logistic_fedavg", "mlp_fedavg", "evaluate_binary", "predict_binary", "predict_multiclass")',
+  ],
+  ['jobs.create without modelId', jobBody({ modelId: undefined }), 'body.modelId', 'missing; this field is required (string)'],
+  ['models.create without spec', modelBody(undefined), 'body.spec', 'missing; this field is required (object)'],
+  ['models.create with a spec without family', modelBody({ outcome: survivalOutcome }), 'body.spec.family', `missing; this field is required (one of ${MODEL_FAMILIES_LISTED})`],
+  [
+    'models.create with an unknown family',
+    modelBody({ family: 'svm', outcome: survivalOutcome }),
+    'body.spec.family',
+    "Invalid discriminator value. Expected 'kaplan_meier' | 'cox_ph' | 'logistic_regression' | 'mlp_classifier' | 'cnn_classifier' | 'onnx_model', received \"svm\"",
+  ],
+  ['models.create without an outcome', modelBody({ family: 'kaplan_meier' }), 'body.spec.outcome', 'missing; this field is required (object)'],
+  [
+    'models.create with a survival outcome without kind',
+    modelBody({ family: 'kaplan_meier', outcome: { time: 'time', event: 'cens' } }),
+    'body.spec.outcome.kind',
+    'missing; this field is required ("survival")',
+  ],
+  [
+    'models.create with a classifier outcome without kind',
+    modelBody({ family: 'mlp_classifier', outcome: { column: 'relapse', positive: 1 }, features: [ageFeature], hyperparameters: { hiddenLayers: [8] } }),
+    'body.spec.outcome.kind',
+    'missing; this field is required (one of "binary", "multiclass")',
+  ],
+  [
+    'models.create with a feature without encoding',
+    modelBody({ family: 'cox_ph', outcome: survivalOutcome, features: [{ column: 'age' }] }),
+    'body.spec.features.0.encoding',
+    'missing; this field is required (one of "numeric", "categorical")',
+  ],
+  ['models.create without features', modelBody({ family: 'cox_ph', outcome: survivalOutcome }), 'body.spec.features', 'missing; this field is required (array)'],
+  [
+    'models.create without imageSize',
+    modelBody({ family: 'cnn_classifier', outcome: binaryOutcome, hyperparameters: { channels: [8] } }),
+    'body.spec.hyperparameters.imageSize',
+    'missing; this field is required (number)',
+  ],
+  [
+    'models.create without hyperparameters',
+    modelBody({ family: 'mlp_classifier', outcome: binaryOutcome, features: [ageFeature] }),
+    'body.spec.hyperparameters',
+    'missing; this field is required (object)',
+  ],
+  [
+    'models.create without a positive class',
+    modelBody({ family: 'logistic_regression', outcome: { kind: 'binary', column: 'relapse' }, features: [ageFeature] }),
+    'body.spec.outcome.positive',
+    'missing; this field is required (string or number)',
+  ],
+].map(([name, body, errorPath, message]) => {
+  const operationId = (name as string).split(' ')[0];
+  return {
+    name: name as string,
+    method: 'POST',
+    path: operationId === 'jobs.create' ? (seed: Seed) => `/v1/projects/${seed.projectId}/jobs` : (seed: Seed) => `/v1/projects/${seed.projectId}/models`,
+    token: owner,
+    body: body as () => string,
+    contentType: 'application/json',
+    status: 400,
+    code: 'validation_failed',
+    errorPaths: [errorPath as string],
+    errors: [{ path: errorPath as string, message: message as string }],
+  };
+});
+
+const CASES: BadInputCase[] = [...BODY_TARGETS.flatMap(bodyCases), ...PARAMETER_CASES, ...MISSING_BODY_CASES, ...FIELD_MESSAGE_CASES];
 
 describe.each(databaseTargets())('bad input on %s', (target) => {
   let api: TestApi;
@@ -341,6 +433,10 @@ describe.each(databaseTargets())('bad input on %s', (target) => {
     for (const expected of testCase.errorPaths) {
       const matches = expected.endsWith('*') ? paths.some((path) => path.startsWith(expected.slice(0, -1))) : paths.includes(expected);
       expect(matches, `${context}\nexpected an error at ${expected}`).toBe(true);
+    }
+    if (testCase.errors) {
+      const byPath = (left: { path: string }, right: { path: string }) => left.path.localeCompare(right.path);
+      expect([...(problem.errors ?? [])].sort(byPath), context).toEqual([...testCase.errors].sort(byPath));
     }
 
     expect(await countRows(), context).toEqual(before);

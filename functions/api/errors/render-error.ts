@@ -1,27 +1,11 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { ZodError } from 'zod';
 import type { AppEnv } from '../context.js';
-import { ApiError, type FieldError } from './api-error.js';
+import { ApiError } from './api-error.js';
 import { buildProblem, sendProblem } from './problem.js';
 
-/**
- * Turns zod issues into field errors whose path starts with the request part (`body`, `query`,
- * `param`). An unknown field is reported at its own path, so `{"rows": [...]}` names `body.rows`.
- */
-export function fieldErrorsFromZod(error: ZodError, part: string): FieldError[] {
-  return error.issues.flatMap((issue) => {
-    const base = [part, ...issue.path.map(String)];
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...base, key].join('.'), message: 'unknown field; remove it' }));
-    }
-    // zod reports a missing field as a type mismatch, so the message states what the caller must send.
-    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
-      return [{ path: base.join('.'), message: `missing; this field is required (${issue.expected})` }];
-    }
-    return [{ path: base.join('.'), message: issue.message }];
-  });
-}
+// Re-exported because the model-spec service imports the zod conversion from this module.
+export { fieldErrorsFromZod } from './field-errors.js';
 
 /**
  * Renders every error of the API. Caller errors keep their message. Anything else becomes a
