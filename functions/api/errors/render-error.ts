@@ -5,7 +5,6 @@ import { ApiError } from './api-error.js';
 import { buildProblem, sendProblem } from './problem.js';
 
 // Re-exported because the model-spec service imports the zod conversion from this module.
-export { fieldErrorsFromZod } from './field-errors.js';
 
 /**
  * Renders every error of the API. Caller errors keep their message. Anything else becomes a

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { COMPUTATION_NAMES, modelSpecSchema, type Computation, type ComputationName, type ModelSpec } from '@onsite/compute';
+import { COMPUTATION_NAMES, modelSpecSchema, type Computation, type ComputationName, type JobKind, type ModelSpec } from '@onsite/compute';
 import { newId } from '../../../db/ids.js';
 import { datasetLinks, datasets, gateways, jobSites, jobs, modelApprovals, models } from '../../../db/schema/index.js';
 import { ApiError, notFound } from '../../api/errors/api-error.js';

@@ -1,6 +1,6 @@
 import { modelSpecSchema, normaliseModelSpec, type ModelSpec } from '@onsite/compute';
 import { ApiError } from '../../api/errors/api-error.js';
-import { fieldErrorsFromZod } from '../../api/errors/render-error.js';
+import { fieldErrorsFromZod } from '../../api/errors/field-errors.js';
 import { checkSpecFitsDatasets, type DatasetSchemaView } from './check-spec-fits-datasets.js';
 
 /**
@@ -11,7 +11,7 @@ import { checkSpecFitsDatasets, type DatasetSchemaView } from './check-spec-fits
 export function parseModelSpecForDatasets(input: unknown, datasets: readonly DatasetSchemaView[]): { spec: ModelSpec; sha256: string } {
   const parsed = modelSpecSchema.safeParse(input);
   if (!parsed.success) {
-    const errors = fieldErrorsFromZod(parsed.error, 'body.spec');
+    const errors = fieldErrorsFromZod(parsed.error, 'body.spec', { value: input });
     throw new ApiError('validation_failed', `the model spec has ${errors.length} invalid field(s); see errors`, { errors });
   }
 
