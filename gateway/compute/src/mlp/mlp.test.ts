@@ -14,7 +14,6 @@ import {
   compilePredictGraph,
   compileTrainStepGraph,
   createSeededRandom,
-  deriveSeed,
   federatedTrainingPlanFromSpec,
   initializeNetworkWeights,
   networkTensorLayout,
@@ -23,6 +22,7 @@ import {
   trainLocalEpochs,
   type NetworkConfig,
 } from './index.js';
+import { runFedAvgRounds } from './testing/federated-rounds.js';
 
 /**
  * Independent float64 reference of one training step, written with plain loops from the
@@ -286,21 +286,7 @@ describe('federated MLP on WDBC', () => {
     const sites = [0, 1, 2].map((site) =>
       prepareBinarySiteData(selectRows(rows, (index) => index % 3 === site && !isTest(index)), features),
     );
-    const optimizer = serverOptimizerConfig({ name: 'fedavg' });
-    let global = initial;
-    let state = createServerOptimizerState(optimizer, networkTensorLayout(config));
-    for (let round = 0; round < epochs; round += 1) {
-      const updates = await Promise.all(
-        sites.map(async (data, site) => {
-          const result = await trainLocalEpochs({ graph, config, data, weights: global, epochs: 1, batchSize: 16, seed: deriveSeed(5, site, round) });
-          return { siteId: `site-${site}`, sampleCount: result.sampleCount, tensors: result.weights };
-        }),
-      );
-      const next = aggregateNetworkRound({ config, optimizer, global, state, updates, maxUpdateNorm: Infinity });
-      expect(next.rejections).toEqual([]);
-      global = next.weights;
-      state = next.state;
-    }
+    const global = await runFedAvgRounds({ graph, config, sites, initial, rounds: epochs, localEpochs: 1, batchSize: 16, seed: 5 });
     const federatedAccuracy = await accuracy(config, global, test);
 
     expect(centralAccuracy).toBeGreaterThan(0.9);
@@ -339,21 +325,7 @@ describe('logistic regression by FedAvg', () => {
     const config = logisticNetworkConfig(features, { local: 'adam', learningRate: 0.05, proximalMu: 0 });
     const graph = compileTrainStepGraph(config);
     const sites = [0, 1, 2].map((site) => prepareBinarySiteData(selectRows(rows, (index) => index % 3 === site), features));
-    const optimizer = serverOptimizerConfig({ name: 'fedavg' });
-    let global = initializeNetworkWeights(config, 0);
-    let state = createServerOptimizerState(optimizer, networkTensorLayout(config));
-
-    for (let round = 0; round < 60; round += 1) {
-      const updates = await Promise.all(
-        sites.map(async (data, site) => {
-          const result = await trainLocalEpochs({ graph, config, data, weights: global, epochs: 2, batchSize: 64, seed: deriveSeed(9, site, round) });
-          return { siteId: `site-${site}`, sampleCount: result.sampleCount, tensors: result.weights };
-        }),
-      );
-      const next = aggregateNetworkRound({ config, optimizer, global, state, updates, maxUpdateNorm: Infinity });
-      global = next.weights;
-      state = next.state;
-    }
+    const global = await runFedAvgRounds({ graph, config, sites, initial: initializeNetworkWeights(config, 0), rounds: 60, localEpochs: 2, batchSize: 64, seed: 9 });
 
     // Maximum-likelihood coefficients with the table's own standardisation (R glm, mean5).
     const coefficients = logisticCoefficientsFromWeights(features, global);

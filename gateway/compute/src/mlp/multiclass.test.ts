@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 
-import { createServerOptimizerState, serverOptimizerConfig } from '../aggregate/server-optimizer.js';
 import { prepareBinarySiteData, type BinaryRows } from '../logistic/binary-site-data.js';
 import { selectRows } from '../logistic/testing/wdbc.js';
 import { runGraph } from '../onnx/index.js';
@@ -8,19 +7,17 @@ import { buildDesignMatrix, modelSpecSchema, type ModelSpecInput } from '../spec
 import { readCsvTable } from '../stats/testing/csv-table.js';
 import type { NamedTensor, TensorMap } from '../weights/tensor-map.js';
 import {
-  aggregateNetworkRound,
   compilePredictGraph,
   compileTrainStepGraph,
   createSeededRandom,
-  deriveSeed,
   federatedTrainingPlanFromSpec,
   initializeNetworkWeights,
-  networkTensorLayout,
   parameterShapes,
   predictProbabilities,
   trainLocalEpochs,
   type NetworkConfig,
 } from './index.js';
+import { runFedAvgRounds } from './testing/federated-rounds.js';
 
 const SOFTMAX_3: NetworkConfig = {
   layout: ['a', 'b'],
@@ -210,21 +207,7 @@ describe('federated softmax MLP on GBSG2 tumour grade', () => {
 
     // Row i of the table goes to site i mod 3, as in the shared site files.
     const sites = [0, 1, 2].map((site) => prepareBinarySiteData(selectRows(rows, (index) => index % 3 === site && !testRows.has(index)), config.layout, 3));
-    const optimizer = serverOptimizerConfig({ name: 'fedavg' });
-    let global = initial;
-    let state = createServerOptimizerState(optimizer, networkTensorLayout(config));
-    for (let round = 0; round < epochs; round += 1) {
-      const updates = await Promise.all(
-        sites.map(async (data, site) => {
-          const result = await trainLocalEpochs({ graph, config, data, weights: global, epochs: 1, batchSize: 16, seed: deriveSeed(5, site, round) });
-          return { siteId: `site-${site}`, sampleCount: result.sampleCount, tensors: result.weights };
-        }),
-      );
-      const next = aggregateNetworkRound({ config, optimizer, global, state, updates, maxUpdateNorm: Infinity });
-      expect(next.rejections).toEqual([]);
-      global = next.weights;
-      state = next.state;
-    }
+    const global = await runFedAvgRounds({ graph, config, sites, initial, rounds: epochs, localEpochs: 1, batchSize: 16, seed: 5 });
 
     const centralScore = await scoreMulticlass(config, central.weights, test, 3);
     const federatedScore = await scoreMulticlass(config, global, test, 3);

@@ -48,3 +48,10 @@ export function readMatrix(tensors: TensorMap, name: string, rows: number, colum
 export function float64Spec(shape: number[]) {
   return { dtype: 'F64' as const, shape };
 }
+
+/** Adds vectors of one length element by element, such as the same count vector from every site. */
+export function sumVectors(vectors: readonly (readonly number[])[], length: number): number[] {
+  const total = new Array<number>(length).fill(0);
+  for (const vector of vectors) vector.forEach((value, index) => (total[index] = (total[index] as number) + value));
+  return total;
+}

@@ -8,7 +8,7 @@ import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Computation } from '../computation.js';
 import { withholdSmallCells } from '../small-cells.js';
 import { featureLayout } from '../feature-layout.js';
-import { float64Spec, readScalar, readVector, scalarTensor, vectorTensor } from '../tensor-codec.js';
+import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTensor } from '../tensor-codec.js';
 import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 import { logisticWeights } from './logistic-newton.js';
 import { checkModelWeights } from './model-weights.js';
@@ -129,8 +129,7 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
         histogram: readVector(tensors, NAMES.histogram, HISTOGRAM_BINS, what),
       };
     });
-    const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
-    for (const site of perSite) site.histogram.forEach((count, bin) => (histogram[bin] = (histogram[bin] as number) + count));
+    const histogram = sumVectors(perSite.map((site) => site.histogram), HISTOGRAM_BINS);
 
     return {
       state,

@@ -7,7 +7,7 @@ import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Computation } from '../computation.js';
 import { featureLayout } from '../feature-layout.js';
 import { withholdSmallCells } from '../small-cells.js';
-import { float64Spec, readScalar, readVector, scalarTensor, vectorTensor } from '../tensor-codec.js';
+import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTensor } from '../tensor-codec.js';
 import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 import { checkModelWeights } from './model-weights.js';
 
@@ -120,8 +120,7 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
         predictedPerClass: readVector(tensors, NAMES.predictedPerClass, classes, what),
       };
     });
-    const pooled = new Array<number>(classes).fill(0);
-    for (const site of perSite) site.predictedPerClass.forEach((count, k) => (pooled[k] = (pooled[k] as number) + count));
+    const pooled = sumVectors(perSite.map((site) => site.predictedPerClass), classes);
 
     return {
       state,
