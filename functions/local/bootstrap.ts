@@ -49,7 +49,10 @@ function readLocalOperatorToken(): string {
   try {
     return readFileSync(operatorTokenFile, 'utf8').trim();
   } catch {
-    throw new Error(`no operator token: pass --operator-token, set ONSITE_OPERATOR_TOKEN, or start the local API once (npm start) to create ${operatorTokenFile}`);
+    throw new Error(
+      `no operator token in ${operatorTokenFile}: pass --operator-token, set ONSITE_OPERATOR_TOKEN, ` +
+        'or, if the local API runs with ONSITE_HOME set, set the same ONSITE_HOME here (npm start creates the token there)',
+    );
   }
 }
 

@@ -1,9 +1,9 @@
 import { serve } from '@hono/node-server';
-import { loadCloudEnv } from '../config/env.js';
 import { createRuntime } from '../runtime/create-runtime.js';
 import { runtimeSettingsFromEnv } from '../runtime/runtime-from-env.js';
 import { schedulerDependencies } from '../services/jobs/scheduler-dependencies.js';
 import { startSweepTimer } from '../services/jobs/sweep.js';
+import { localCloudEnv } from './local-env.js';
 import { openLocalState } from './local-state.js';
 
 /** Sweep period locally, in milliseconds: leases and deadlines are checked every 5 s. */
@@ -16,13 +16,7 @@ const SWEEP_INTERVAL_MS = 5_000;
  */
 async function main(): Promise<void> {
   const state = openLocalState();
-  const env = loadCloudEnv({
-    PGLITE_DATA_DIR: state.databaseDir,
-    BLOB_DIR: state.blobDir,
-    BLOB_SIGNING_SECRET: state.blobSigningSecret,
-    OPERATOR_TOKEN: state.operatorToken,
-    ...process.env,
-  });
+  const env = localCloudEnv(state, process.env);
   const settings = runtimeSettingsFromEnv(env, { migrate: true });
   const runtime = await createRuntime(settings);
   const { logger } = runtime.deps;
@@ -40,7 +34,7 @@ async function main(): Promise<void> {
         `State folder    ${state.home}`,
         '',
         'Create the first organization and its owner key (the secret is printed once):',
-        '  npm run bootstrap -- --name "My hospital" --kind hospital',
+        `  ${bootstrapCommand(url, state.home)}`,
         '',
       ].join('\n'),
     );
@@ -64,6 +58,16 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * Returns the bootstrap command for this server. It adds ONSITE_HOME and --api only when they
+ * differ from the defaults, because bootstrap reads the operator token from the state folder.
+ */
+function bootstrapCommand(url: string, home: string): string {
+  const prefix = process.env.ONSITE_HOME ? `ONSITE_HOME=${home} ` : '';
+  const api = url === 'http://127.0.0.1:8787' ? '' : ` --api ${url}`;
+  return `${prefix}npm run bootstrap --${api} --name "My hospital" --kind hospital`;
 }
 
 main().catch((error: unknown) => {
