@@ -12,7 +12,11 @@ export interface MulticlassClassMetrics {
   precision: number | null;
   /** Share of the rows of this class predicted as it. */
   recall: number | null;
-  /** Harmonic mean of precision and recall, null when either is null and 0 when both are 0. */
+  /**
+   * Harmonic mean of precision and recall, as 2·TP / (support + predicted). It is 0 for a class
+   * with rows that is never predicted (precision undefined), and null only for a class that is
+   * neither observed nor predicted.
+   */
   f1: number | null;
   /** One-vs-rest AUC of this class's probability, from its histogram (ties within a bin count one half). */
   auc: number | null;
@@ -71,8 +75,9 @@ export function summarizeMulticlass(summed: SiteTensors, planInput: MulticlassPl
     const predicted = confusion.reduce((sum, row) => sum + row[k]!, 0);
     const precision = ratio(truePositives, predicted);
     const recall = ratio(truePositives, support);
-    // 2TP / (support + predicted) equals 2PR / (P + R) and is 0, not NaN, when TP is 0.
-    const f1 = precision === null || recall === null ? null : (2 * truePositives) / (support + predicted);
+    // 2TP / (support + predicted) equals 2PR / (P + R) where both are defined. It also gives 0 for
+    // a class never predicted, so the macro F1 counts a class the model ignores as a failure.
+    const f1 = ratio(2 * truePositives, support + predicted);
 
     const start = k * 2 * plan.bins;
     const negatives = Array.from(histogram.subarray(start, start + plan.bins));

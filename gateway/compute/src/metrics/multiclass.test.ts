@@ -75,9 +75,11 @@ function referenceMulticlass(probabilities: ArrayLike<number>, labels: ArrayLike
     const truePositives = confusion[k]![k]!;
     const precision = predicted > 0 ? truePositives / predicted : null;
     const recall = support > 0 ? truePositives / support : null;
-    let f1: number | null = null;
-    if (precision !== null && recall !== null) {
-      f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    // Harmonic mean where both are defined; a class observed but never predicted, or predicted
+    // but never observed, has no true positive and scores 0; a class that is neither has none.
+    let f1: number | null = precision === null && recall === null ? null : 0;
+    if (precision !== null && recall !== null && precision + recall > 0) {
+      f1 = (2 * precision * recall) / (precision + recall);
     }
     return { support, precision, recall, f1, binnedAuc: pairAuc(k, binOf), exactAuc: pairAuc(k, (p) => p) };
   });
@@ -305,7 +307,7 @@ describe('multi-class metrics', () => {
   });
 
   it('gives null ratios for a class without rows', async () => {
-    // Class 2 is never observed; row 3 predicts it, so its precision is 0 but its recall is null.
+    // Class 2 is never observed; row 3 predicts it, so its precision and F1 are 0 but its recall is null.
     const rows = Float64Array.from([0.7, 0.2, 0.1, 0.3, 0.6, 0.1, 0.2, 0.2, 0.6, 0.1, 0.8, 0.1]);
     const threeClass = { probabilities: 'p', label: 'y', classes: 3, bins: 10 };
     const summary = summarizeMulticlass(await computeMulticlassSiteSums(rows, Float64Array.from([0, 1, 0, 1]), threeClass), threeClass);
@@ -314,16 +316,30 @@ describe('multi-class metrics', () => {
     expect(absent.support).toBe(0);
     expect(absent.precision).toBe(0);
     expect(absent.recall).toBeNull();
-    expect(absent.f1).toBeNull();
+    expect(absent.f1).toBe(0);
     expect(absent.auc).toBeNull();
     // Class 0 positives score 0.7 and 0.2 against negatives 0.3 and 0.1: 3 of 4 pairs won.
     expect(summary.perClass[0]!.auc).toBe(0.75);
     expect(summary.perClass[1]!.auc).toBe(1);
     expect(summary.macroAuc).toBe(0.875);
     expect(summary.weightedAuc).toBe(0.875);
-    // F1 of class 0 is 2/3 (precision 1, recall 1/2) and of class 1 is 1.
-    expect(summary.macroF1).toBeCloseTo(5 / 6, 12);
+    // F1 of class 0 is 2/3 (precision 1, recall 1/2), of class 1 is 1 and of class 2 is 0.
+    expect(summary.macroF1).toBeCloseTo(5 / 9, 12);
     expect(nonFiniteNumbers(summary)).toEqual([]);
+  });
+
+  it('counts a class never predicted as F1 0', async () => {
+    // Rows 3 and 4 are class 2, but every row predicts class 0 or 1.
+    const rows = Float64Array.from([0.7, 0.2, 0.1, 0.3, 0.6, 0.1, 0.5, 0.3, 0.2, 0.2, 0.5, 0.3]);
+    const threeClass = { probabilities: 'p', label: 'y', classes: 3, bins: 10 };
+    const summary = summarizeMulticlass(await computeMulticlassSiteSums(rows, Float64Array.from([0, 1, 2, 2]), threeClass), threeClass);
+
+    const ignored = summary.perClass[2]!;
+    expect(ignored.precision).toBeNull();
+    expect(ignored.recall).toBe(0);
+    expect(ignored.f1).toBe(0);
+    // Class 0: precision 1/2, recall 1, F1 2/3; class 1: precision 1/2, recall 1, F1 2/3.
+    expect(summary.macroF1).toBeCloseTo(4 / 9, 12);
   });
 
   it('gives null ratios for an empty site', async () => {

@@ -23,6 +23,10 @@ export function classificationLayout(): TensorLayout {
 /**
  * Computes a site's evaluation sums and, when the site policy sets `exactScores`, its rows per
  * distinct score, from which the server computes the exact AUC.
+ *
+ * NOTE: evaluation sums (true and false positives, confusion matrices, score histograms) do not
+ * pass through the small-cell rule, because suppressing cells would bias every metric. The site
+ * policy's minimum cohort size is their only guard.
  */
 export async function classificationContribution(probabilities: Float64Array, labels: Float64Array, privacy?: SitePrivacy): Promise<TensorMap> {
   const sums = await computeClassificationSiteSums(probabilities, labels, CLASSIFICATION_PLAN);
