@@ -364,8 +364,17 @@ describe('computation registry', () => {
     });
 
     it.each([
-      ['without weights', {}, /set options.weights/],
-      ['with a wrong output width', { weights: { ...weights, 'layer1.bias': { dtype: 'F32', shape: [2], data: [0, 0] } } }, /weight "layer1.bias" must be F32 \[3\]/],
+      ['without weights', {}, /set options.modelVersionId to a version of this model, or options.weights/],
+      ['with a wrong output width', { weights: { ...weights, 'layer1.bias': { dtype: 'F32', shape: [2], data: [0, 0] } } }, /weight "layer1.bias" is F32 \[2\] but this spec needs F32 \[3\]/],
+      ['with an extra tensor', { weights: { ...weights, 'layer2.bias': { dtype: 'F32', shape: [1], data: [0] } } }, /weights "layer2.bias" are not part of this network/],
+      ['with a missing tensor', { weights: { 'layer0.weight': weights['layer0.weight'] } }, /weight "layer0.bias" is missing/],
+      ['with a null value', { weights: { ...weights, 'layer1.bias': { dtype: 'F32', shape: [3], data: [0, null, 0] } } }, /options.weights\["layer1.bias"\].data\[1\] is null; use a finite number/],
+      ['with too few values', { weights: { ...weights, 'layer1.bias': { dtype: 'F32', shape: [3], data: [0, 0] } } }, /data is 2 values; shape \[3\] needs an array of 3 values/],
+      ['with text for values', { weights: { ...weights, 'layer1.bias': { dtype: 'F32', shape: [3], data: 'AAA' } } }, /data is "AAA"; shape \[3\] needs an array of 3 values/],
+      ['with a value beyond float32', { weights: { ...weights, 'layer1.bias': { dtype: 'F32', shape: [3], data: [0, 1e300, 0] } } }, /data\[1\] is 1e\+300; F32 values must lie within/],
+      ['with weights as text', { weights: 'layer0' }, /options.weights must be an object of tensors by name/],
+      ['with weights as an array', { weights: [1, 2] }, /options.weights must be an object of tensors by name/],
+      ['with a misspelt option', { wieghts: weights }, /unknown option\(s\) "wieghts"; this computation reads weights, modelVersionId/],
     ])('rejects a job %s', (_case, options, message) => {
       expect(() => getComputation('predict_multiclass').initialState(parsed, { maxRounds: 1, options })).toThrow(message);
     });

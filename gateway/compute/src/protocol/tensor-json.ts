@@ -50,3 +50,61 @@ export function tensorMapFromJson(json: TensorMapJson): TensorMap {
   }
   return result;
 }
+
+/** Largest finite float32, so a JSON number beyond it is rejected instead of becoming Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+const DTYPES: readonly WeightDtype[] = ['F64', 'F32', 'I32', 'I64'];
+
+/**
+ * Reads a tensor map that a user sent as JSON (job options), checking every part before use:
+ * an object of tensors, each with a known dtype, a shape of whole numbers, and exactly as many
+ * values as the shape holds, every one finite and in its dtype's range. Throws a RangeError that
+ * starts with `what` and names the tensor, the position and the value.
+ */
+export function parseTensorMapJson(value: unknown, what: string): TensorMap {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RangeError(`${what} must be an object of tensors by name, such as {"layer0.bias": {"dtype": "F32", "shape": [4], "data": [0, 0, 0, 0]}}`);
+  }
+  const checked: TensorMapJson = {};
+  for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
+    checked[name] = checkTensorJson(entry, `${what}["${name}"]`);
+  }
+  return tensorMapFromJson(checked);
+}
+
+function checkTensorJson(entry: unknown, where: string): TensorJson {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    throw new RangeError(`${where} must be an object with dtype, shape and data`);
+  }
+  const { dtype, shape, data } = entry as Record<string, unknown>;
+  if (!DTYPES.includes(dtype as WeightDtype)) {
+    throw new RangeError(`${where}.dtype is ${JSON.stringify(dtype)}; use one of ${DTYPES.map((name) => `"${name}"`).join(', ')}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && (dim as number) >= 0)) {
+    throw new RangeError(`${where}.shape is ${JSON.stringify(shape)}; use an array of whole numbers such as [30, 64]`);
+  }
+  const size = (shape as number[]).reduce((product, dim) => product * dim, 1);
+  if (!Array.isArray(data) || data.length !== size) {
+    const given = Array.isArray(data) ? `${data.length} values` : JSON.stringify(data)?.slice(0, 40) ?? String(data);
+    throw new RangeError(`${where}.data is ${given}; shape [${(shape as number[]).join(', ')}] needs an array of ${size} values`);
+  }
+  data.forEach((item: unknown, index) => {
+    const problem = valueProblem(dtype as WeightDtype, item);
+    if (problem) throw new RangeError(`${where}.data[${index}] is ${JSON.stringify(item)}; ${problem}`);
+  });
+  return { dtype: dtype as WeightDtype, shape: shape as number[], data: data as number[] | string[] };
+}
+
+/** Why a JSON value cannot be an element of `dtype`, or undefined when it can. */
+function valueProblem(dtype: WeightDtype, item: unknown): string | undefined {
+  if (dtype === 'I64') {
+    return typeof item === 'string' && /^-?\d{1,19}$/.test(item) && BigInt.asIntN(64, BigInt(item)) === BigInt(item)
+      ? undefined
+      : 'I64 values are decimal strings of 64-bit integers, such as "42"';
+  }
+  if (typeof item !== 'number' || !Number.isFinite(item)) return 'use a finite number';
+  if (dtype === 'F32' && Math.abs(item) > FLOAT32_MAX) return `F32 values must lie within ±${FLOAT32_MAX}`;
+  if (dtype === 'I32' && !(Number.isInteger(item) && item >= -(2 ** 31) && item < 2 ** 31)) return 'I32 values are whole numbers within the 32-bit range';
+  return undefined;
+}

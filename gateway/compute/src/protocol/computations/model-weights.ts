@@ -3,17 +3,36 @@ import type { TensorMap } from '../../weights/tensor-map.js';
 
 /**
  * Checks the weights a prediction job was given against the network its spec compiles to: every
- * tensor present with the network's dtype and shape, and every value finite. `what` names the
- * computation in the message.
+ * tensor present with the network's dtype and shape, no other tensor, and every value finite.
+ * `what` names the computation in the message.
  */
 export function checkModelWeights(config: NetworkConfig, weights: TensorMap, what: string): void {
-  for (const [name, tensor] of Object.entries(networkTensorLayout(config))) {
+  const layout = networkTensorLayout(config);
+  const extra = Object.keys(weights).filter((name) => !(name in layout));
+  if (extra.length > 0) {
+    throw new RangeError(`${what}: weights ${extra.map((name) => `"${name}"`).join(', ')} are not part of this network (${Object.keys(layout).join(', ')}); remove them`);
+  }
+  for (const [name, tensor] of Object.entries(layout)) {
     const given = weights[name];
-    if (!given || given.dtype !== tensor.dtype || given.shape.join('x') !== tensor.shape.join('x')) {
-      throw new RangeError(`${what}: weight "${name}" must be ${tensor.dtype} [${tensor.shape.join(', ')}] for this spec`);
+    if (!given) {
+      throw new RangeError(`${what}: weight "${name}" is missing; this spec needs ${tensor.dtype} [${tensor.shape.join(', ')}]`);
+    }
+    if (given.dtype !== tensor.dtype || given.shape.join('x') !== tensor.shape.join('x')) {
+      throw new RangeError(
+        `${what}: weight "${name}" is ${given.dtype} [${given.shape.join(', ')}] but this spec needs ${tensor.dtype} [${tensor.shape.join(', ')}]; ` +
+          'pass the weights of a version of this model',
+      );
     }
     if (Array.from(given.data as ArrayLike<number>).some((value) => !Number.isFinite(value))) {
       throw new RangeError(`${what}: weight "${name}" has a missing or non-finite value; give every coefficient`);
     }
+  }
+}
+
+/** Rejects option names a computation does not read, so a misspelt option is not silently ignored. */
+export function rejectUnknownOptions(options: Record<string, unknown>, known: readonly string[], what: string): void {
+  const unknown = Object.keys(options).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new RangeError(`${what}: unknown option(s) ${unknown.map((name) => `"${name}"`).join(', ')}; this computation reads ${known.join(', ')}`);
   }
 }

@@ -9,9 +9,9 @@ import type { Computation } from '../computation.js';
 import { withholdSmallCells } from '../small-cells.js';
 import { featureLayout } from '../feature-layout.js';
 import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTensor } from '../tensor-codec.js';
-import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
+import { parseTensorMapJson, tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 import { logisticWeights } from './logistic-newton.js';
-import { checkModelWeights } from './model-weights.js';
+import { checkModelWeights, rejectUnknownOptions } from './model-weights.js';
 
 /** Bins of the released probability histogram, over [0, 1]. */
 const HISTOGRAM_BINS = 10;
@@ -56,8 +56,9 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
           'this computation scores binary outcomes, so use predict_multiclass',
       );
     }
+    rejectUnknownOptions(settings.options, ['coefficients', 'weights', 'modelVersionId', 'threshold'], 'predict_binary');
     const config = networkFor(spec);
-    const options = settings.options as { coefficients?: Record<string, number>; weights?: TensorMapJson; threshold?: number };
+    const options = settings.options as { coefficients?: Record<string, number>; weights?: unknown; threshold?: number };
     const threshold = options.threshold ?? 0.5;
     if (!(typeof threshold === 'number' && threshold > 0 && threshold < 1)) {
       throw new RangeError(`predict_binary: options.threshold is ${String(threshold)}; use a probability between 0 and 1`);
@@ -65,11 +66,14 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
 
     let weights;
     if (options.weights !== undefined) {
-      weights = tensorMapFromJson(options.weights);
+      weights = parseTensorMapJson(options.weights, 'predict_binary: options.weights');
     } else if (options.coefficients !== undefined && config.hiddenLayers.length === 0) {
       weights = logisticWeights(config.layout, options.coefficients);
     } else {
-      throw new RangeError('predict_binary: set options.weights (the model version tensors as JSON) or, for a logistic model, options.coefficients by name');
+      throw new RangeError(
+        'predict_binary: set options.modelVersionId to a version of this model, options.weights to its tensors as JSON, ' +
+          'or, for a logistic model, options.coefficients by name',
+      );
     }
 
     checkModelWeights(config, weights, 'predict_binary');

@@ -8,8 +8,8 @@ import type { Computation } from '../computation.js';
 import { featureLayout } from '../feature-layout.js';
 import { withholdSmallCells } from '../small-cells.js';
 import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTensor } from '../tensor-codec.js';
-import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
-import { checkModelWeights } from './model-weights.js';
+import { parseTensorMapJson, tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
+import { checkModelWeights, rejectUnknownOptions } from './model-weights.js';
 
 const NAMES = {
   rows: 'predict/rows',
@@ -59,11 +59,12 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
 
   initialState(spec, settings) {
     const { config, levels } = multiclassNetwork(spec);
-    const options = settings.options as { weights?: TensorMapJson };
+    rejectUnknownOptions(settings.options, ['weights', 'modelVersionId'], 'predict_multiclass');
+    const options = settings.options as { weights?: unknown };
     if (options.weights === undefined) {
-      throw new RangeError('predict_multiclass: set options.weights to the model version tensors as JSON');
+      throw new RangeError('predict_multiclass: set options.modelVersionId to a version of this model, or options.weights to its tensors as JSON');
     }
-    const weights = tensorMapFromJson(options.weights);
+    const weights = parseTensorMapJson(options.weights, 'predict_multiclass: options.weights');
     checkModelWeights(config, weights, 'predict_multiclass');
     return { config, weights: tensorMapToJson(weights), levels };
   },
