@@ -44,7 +44,7 @@ describe('checkSpecFitsDatasets', () => {
     ['categorical feature on an integer column', withFeature({ column: 'age', encoding: 'categorical', levels: ['1', '2'], reference: '1' }), 'body.spec.features.0.column', 'is integer'],
     ['level the column lacks', withFeature({ column: 'tgrade', encoding: 'categorical', levels: ['I', 'II', 'III', 'IV'], reference: 'I' }), 'body.spec.features.0.levels', 'IV'],
     ['level the spec omits', withFeature({ column: 'tgrade', encoding: 'categorical', levels: ['I', 'II'], reference: 'I' }), 'body.spec.features.0.levels', 'III'],
-    ['categorical survival time', { ...COX, outcome: { kind: 'survival', time: 'horTh', event: 'cens' } }, 'body.spec.outcome.time', 'is categorical'],
+    ['categorical survival time', { ...COX, outcome: { kind: 'survival', time: 'tgrade', event: 'cens' } }, 'body.spec.outcome.time', 'is categorical'],
     ['missing event column', { ...COX, outcome: { kind: 'survival', time: 'time', event: 'status' } }, 'body.spec.outcome.event', 'not in dataset'],
     ['categorical event column', { ...COX, outcome: { kind: 'survival', time: 'time', event: 'tgrade' } }, 'body.spec.outcome.event', 'is categorical'],
   ] as const)('reports %s', (_case, spec, path, fragment) => {

@@ -61,8 +61,8 @@ function checkSpecFitsDataset(spec: ModelSpec, dataset: DatasetSchemaView): Fiel
     requireColumn(`${SPEC_PATH}.outcome.event`, outcome.event, EVENT_TYPES, 'an event indicator');
   } else if (outcome.kind === 'binary') {
     const column = requireColumn(`${SPEC_PATH}.outcome.column`, outcome.column, ANY_TYPE, 'a binary outcome');
-    const problem = column ? classValueProblem(column, outcome.positive, 'positive class') : undefined;
-    if (problem) errors.push({ path: `${SPEC_PATH}.outcome.positive`, message: `${problem} in ${label}` });
+    const problem = column ? classValueProblem(column, outcome.positive, 'positive class', label) : undefined;
+    if (problem) errors.push({ path: `${SPEC_PATH}.outcome.positive`, message: problem });
   } else {
     const column = requireColumn(`${SPEC_PATH}.outcome.column`, outcome.column, ANY_TYPE, 'a multi-class outcome');
     if (column) errors.push(...checkClassLevels(column, outcome.levels, label));
@@ -118,8 +118,8 @@ function checkFeature(
 function checkClassLevels(column: DatasetColumn, levels: readonly (string | number)[], label: string): FieldError[] {
   const errors: FieldError[] = [];
   levels.forEach((level, index) => {
-    const problem = classValueProblem(column, level, 'class');
-    if (problem) errors.push({ path: `${SPEC_PATH}.outcome.levels.${index}`, message: `${problem} in ${label}` });
+    const problem = classValueProblem(column, level, 'class', label);
+    if (problem) errors.push({ path: `${SPEC_PATH}.outcome.levels.${index}`, message: problem });
   });
   if (column.type === 'categorical') {
     const listed = new Set(levels.map(String));
@@ -139,15 +139,16 @@ function checkClassLevels(column: DatasetColumn, levels: readonly (string | numb
  * of the column, or undefined when it can. The gateway compares values as text, so `1` matches an
  * integer column and `"true"` a boolean one.
  */
-function classValueProblem(column: DatasetColumn, value: string | number, what: string): string | undefined {
+function classValueProblem(column: DatasetColumn, value: string | number, what: string, label: string): string | undefined {
+  const named = `column "${column.name}" of ${label}`;
   if (column.type === 'categorical') {
     const levels = column.levels ?? [];
-    return levels.includes(String(value)) ? undefined : `${what} "${value}" is not a level of column "${column.name}" (${levels.join(', ')})`;
+    return levels.includes(String(value)) ? undefined : `${what} "${value}" is not a level of ${named} (${levels.join(', ')})`;
   }
   if (column.type === 'boolean') {
-    return value === 'true' || value === 'false' ? undefined : `${what} ${JSON.stringify(value)} cannot match boolean column "${column.name}"; use "true" or "false"`;
+    return value === 'true' || value === 'false' ? undefined : `${what} ${JSON.stringify(value)} cannot match boolean ${named}; use "true" or "false"`;
   }
-  if (typeof value !== 'number') return `${what} "${value}" cannot match ${column.type} column "${column.name}"; use a number`;
-  if (column.type === 'integer' && !Number.isInteger(value)) return `${what} ${value} cannot match integer column "${column.name}"; use a whole number`;
+  if (typeof value !== 'number') return `${what} "${value}" cannot match ${column.type} ${named}; use a number`;
+  if (column.type === 'integer' && !Number.isInteger(value)) return `${what} ${value} cannot match integer ${named}; use a whole number`;
   return undefined;
 }

@@ -308,7 +308,7 @@ describe.each(databaseTargets())('model bad input on %s', (target) => {
     ['a numeric feature on a categorical column', withFeatures({ column: 'menostat', encoding: 'numeric' }), 'body.spec.features.0.column'],
     ['a categorical feature on an integer column', withFeatures({ column: 'pnodes', encoding: 'categorical', levels: ['0', '1'], reference: '0' }), 'body.spec.features.0.column'],
     ['a level the column lacks', withFeatures({ column: 'horTh', encoding: 'categorical', levels: ['no', 'yes', 'unknown'], reference: 'no' }), 'body.spec.features.0.levels'],
-    ['a categorical survival time', { ...COX_SPEC, outcome: { kind: 'survival', time: 'tgrade', event: 'cens' } }, 'body.spec.outcome.time'],
+    ['a categorical survival time', { ...COX_SPEC, outcome: { kind: 'survival', time: 'menostat', event: 'cens' } }, 'body.spec.outcome.time'],
     ['an unknown family', { ...COX_SPEC, family: 'random_forest' }, 'body.spec.family'],
     ['a reference outside the levels', withFeatures({ column: 'horTh', encoding: 'categorical', levels: ['no', 'yes'], reference: 'maybe' }), 'body.spec.features.0.reference'],
     ['an unknown spec field', { ...COX_SPEC, code: 'import os' }, 'body.spec.code'],

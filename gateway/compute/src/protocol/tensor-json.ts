@@ -57,10 +57,10 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 const DTYPES: readonly WeightDtype[] = ['F64', 'F32', 'I32', 'I64'];
 
 /**
- * Reads a tensor map that a user sent as JSON (job options), checking every part before use:
- * an object of tensors, each with a known dtype, a shape of whole numbers, and exactly as many
- * values as the shape holds, every one finite and in its dtype's range. Throws a RangeError that
- * starts with `what` and names the tensor, the position and the value.
+ * Reads a tensor map that a user sent as JSON (job options) and checks every part before use.
+ * Each tensor needs a known dtype, a shape of whole numbers, and exactly as many values as the
+ * shape holds, each finite and in its dtype's range. Throws a RangeError that starts with `what`
+ * and names the tensor, the position and the value.
  */
 export function parseTensorMapJson(value: unknown, what: string): TensorMap {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -96,7 +96,7 @@ function checkTensorJson(entry: unknown, where: string): TensorJson {
   return { dtype: dtype as WeightDtype, shape: shape as number[], data: data as number[] | string[] };
 }
 
-/** Why a JSON value cannot be an element of `dtype`, or undefined when it can. */
+/** Returns why a JSON value cannot be an element of `dtype`, or undefined when it can. */
 function valueProblem(dtype: WeightDtype, item: unknown): string | undefined {
   if (dtype === 'I64') {
     return typeof item === 'string' && /^-?\d{1,19}$/.test(item) && BigInt.asIntN(64, BigInt(item)) === BigInt(item)

@@ -174,6 +174,18 @@ describe('buildDesignMatrix', () => {
     expect(Array.from(buildDesignMatrix(table, spec).y!)).toEqual([1, 0, 2, 0]);
   });
 
+  it('rejects a feature that reads the outcome column', () => {
+    const parsed = modelSpecSchema.safeParse({
+      family: 'cox_ph',
+      outcome: { kind: 'survival', time: 'time', event: 'cens' },
+      features: [{ column: 'age', encoding: 'numeric' }, { column: 'cens', encoding: 'numeric' }],
+    });
+
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['features', 1, 'column']);
+    expect(parsed.error?.issues[0]?.message).toContain('column "cens" is the outcome; remove it from the features');
+  });
+
   it('rejects multi-class levels that are listed twice', () => {
     const parsed = modelSpecSchema.safeParse({
       family: 'mlp_classifier',
@@ -192,6 +204,7 @@ describe('buildDesignMatrix', () => {
     grade: { type: 'categorical', levels: ['I', 'II', 'IV'], values: ['I', 'II', 'IV'] },
     size: { type: 'number', values: [1.5, null, 2] },
     note: { type: 'text', values: ['x', 'y', 'z'] },
+    age: { type: 'number', values: [50, 60, 70] },
   });
   const coxSpec = (features: unknown[], overrides: Record<string, unknown> = {}) =>
     modelSpecSchema.parse({
@@ -235,13 +248,13 @@ describe('buildDesignMatrix', () => {
     {
       case: 'an event indicator other than 0 or 1',
       table: { ...baseTable(), event: { type: 'integer', values: [1, 2, 0] } },
-      spec: coxSpec([{ column: 'time', encoding: 'numeric' }]),
+      spec: coxSpec([{ column: 'age', encoding: 'numeric' }]),
       message: 'row 2, column "event": event indicator "2" must be 0 or 1',
     },
     {
       case: 'a negative survival time',
       table: { ...baseTable(), time: { type: 'number', values: [5, -1, 7] } },
-      spec: coxSpec([{ column: 'event', encoding: 'numeric' }]),
+      spec: coxSpec([{ column: 'age', encoding: 'numeric' }]),
       message: 'row 2, column "time": survival time -1 is negative',
     },
     {

@@ -87,8 +87,8 @@ export const multiclassOutcomeSchema = z
     column: columnNameSchema,
     levels: z
       .array(z.union([z.string().min(1).max(128), z.number().finite()]))
-      .min(2)
-      .max(64),
+      .min(2, 'list at least 2 classes; for a single class of interest use a binary outcome with "positive"')
+      .max(64, 'list at most 64 classes; group rare classes together in the data first'),
   })
   .strict()
   .superRefine((outcome, context) => {
@@ -225,13 +225,24 @@ const onnxModelSchema = z
   })
   .strict();
 
-export const modelSpecSchema = z.discriminatedUnion('family', [
-  kaplanMeierSchema,
-  coxSchema,
-  logisticSchema,
-  mlpSchema,
-  cnnSchema,
-  onnxModelSchema,
-]);
+/** The outcome's columns, which no feature may read: a model that sees its outcome learns nothing. */
+function outcomeColumns(outcome: Outcome): string[] {
+  return outcome.kind === 'survival' ? [outcome.time, outcome.event] : [outcome.column];
+}
+
+export const modelSpecSchema = z
+  .discriminatedUnion('family', [kaplanMeierSchema, coxSchema, logisticSchema, mlpSchema, cnnSchema, onnxModelSchema])
+  .superRefine((spec, context) => {
+    const reserved = outcomeColumns(spec.outcome);
+    spec.features.forEach((feature, index) => {
+      if (reserved.includes(feature.column)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['features', index, 'column'],
+          message: `column "${feature.column}" is the outcome; remove it from the features, because a model must not read its own outcome`,
+        });
+      }
+    });
+  });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 export type ModelSpecInput = z.input<typeof modelSpecSchema>;
