@@ -1,5 +1,6 @@
 import {
   decodeTensors,
+  DesignMatrixError,
   encodeTensorsWithHash,
   listUsedColumns,
   normaliseModelSpec,
@@ -160,9 +161,14 @@ async function computeContribution(deps: TaskRunDependencies, task: ClaimedTask)
       deps.logger.warn({ code: error.code, detail: error.message }, 'the computation rejected the task under the site privacy settings');
       throw new TaskRefusal(error.code === 'small_cell' ? 'small_cell' : 'cohort_too_small', SITE_REFUSAL_REASONS[error.code](policy));
     }
-    // The message may quote a value of the data, so it stays in the local log only.
+    // The message may quote a value of the data, so it stays in the local log only. The column
+    // comes from the spec, not the data, so the cloud may learn which column failed.
     deps.logger.error({ err: error }, 'the computation failed on the local data');
-    throw new TaskRefusal('computation_failed', `computation ${task.computation} failed on this site (${(error as Error).name}); the site's log has the details`);
+    const column = error instanceof DesignMatrixError && error.column !== undefined ? ` in column "${error.column}"` : '';
+    throw new TaskRefusal(
+      'computation_failed',
+      `computation ${task.computation} failed on this site (${(error as Error).name}${column}); the site's log has the details`,
+    );
   }
 
   const decision = checkContribution(policy, task.computation, contribution);
@@ -275,6 +281,7 @@ async function queueRefusal(deps: TaskRunDependencies, task: ClaimedTask, code: 
   const payload: TaskRefusalPayload = { taskId: task.taskId, jobId: task.jobId, leaseToken: task.leaseToken, code, reason };
   await appendAuditEvent(deps.stateDir, { type: 'task.refused', details: { taskId: task.taskId, jobId: task.jobId, projectId: task.projectId, code, reason } }, deps.now());
   await enqueueDelivery(deps.stateDir, { kind: TASK_REFUSAL_KIND, taskId: task.taskId, key: `refusal:${task.taskId}:${task.leaseToken}`, payload }, deps.now());
-  deps.logger.warn({ code, reason }, 'task refused by the site policy');
+  // A failed computation is reported through the same refusal route, but it is not a policy decision.
+  deps.logger.warn({ code, reason }, code === 'computation_failed' ? 'task refused because the computation failed' : 'task refused by the site policy');
   await deps.onPhase('queued');
 }
