@@ -206,4 +206,24 @@ describe.each(databaseTargets())('multi-class jobs through three gateways on %s'
     await expect(creation).rejects.toThrow(/returned 422, expected 201/);
     await expect(creation).rejects.toThrow(/accepts binary outcomes, but model \S+ has a multiclass outcome; choose predict_multiclass/);
   });
+
+  it('predicts with a trained model version', async () => {
+    // Uses the model that 'trains and evaluates a multi-class MLP' trained, so it runs after it.
+    const listed = await requestJson<{ items: { id: string; name: string }[] }>('GET', `/v1/projects/${federation.projectId}/models?limit=100`);
+    const trained = listed.body.items.find((model) => model.name === 'tumour grade');
+    expect(trained, `no trained model in ${JSON.stringify(listed.body)}; run the training test first`).toBeDefined();
+    const versions = await requestJson<{ items: ModelVersionSummary[] }>('GET', `/v1/models/${trained!.id}/versions?limit=1`);
+    const latest = versions.body.items[0];
+    expect(latest, JSON.stringify(versions.body)).toBeDefined();
+
+    const created = await federation.createJob({ kind: 'predict', computation: 'predict_multiclass', modelId: trained!.id, settings: { options: { modelVersionId: latest!.id } } });
+    const job = await federation.waitForJob(created.id);
+
+    expect(job.state, JSON.stringify(job)).toBe('succeeded');
+    const { results } = await federation.readResults<{ rows: number; levels: string[]; predictedPerClass: number[] }>(created.id);
+    // The default site policy may withhold small class counts, so only the row total is exact.
+    expect(results.rows, JSON.stringify(results)).toBe(ROWS);
+    expect(results.levels).toEqual(GRADES);
+    expect(results.predictedPerClass).toHaveLength(GRADES.length);
+  });
 });

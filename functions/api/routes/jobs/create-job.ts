@@ -7,7 +7,7 @@ import { requireUser } from '../../authorization.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../openapi/define-route.js';
 import { idParams, idSchema } from '../../schemas/common.js';
 import { serviceContext } from '../../service-context.js';
-import { computationNameSchema, jobKindSchema, jobSchema, toJob } from './job-schema.js';
+import { computationNameSchema, JOB_OPTIONS_DESCRIPTION, jobKindSchema, jobSchema, toJob } from './job-schema.js';
 
 const limits = JOB_SETTINGS_LIMITS;
 
@@ -30,7 +30,7 @@ const settingsInputSchema = z
       .optional()
       .openapi({ description: `Seconds a claimed task is held without a heartbeat; ${limits.leaseSeconds.default} by default.` }),
     maxAttempts: z.number().int().min(limits.maxAttempts.min).max(limits.maxAttempts.max).optional().openapi({ description: `Expired leases a task may have before it fails; ${limits.maxAttempts.default} by default.` }),
-    options: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Computation-specific options (evaluation times, histogram edges, …).' }),
+    options: z.record(z.string(), z.unknown()).optional().openapi({ description: JOB_OPTIONS_DESCRIPTION }),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { COMPUTATION_NAMES, JOB_KINDS } from '@onsite/compute';
+import { COMPUTATION_NAMES, DEFAULT_MINIMUM_CELL_SIZE, JOB_KINDS } from '@onsite/compute';
+import { ID_PREFIXES } from '../../../../db/ids.js';
 import { JOB_STATES, ROUND_STATES, TASK_STATES } from '../../../../db/schema/index.js';
 import type { RoundWithSites } from '../../../services/jobs/list-rounds.js';
 import type { JobRow } from '../../../services/jobs/project-access.js';
@@ -11,6 +12,22 @@ export const computationNameSchema = z.enum(COMPUTATION_NAMES).openapi('Computat
 /** JSON object of numbers: metrics as sites report them and rounds aggregate them. */
 export const metricsSchema = z.record(z.string().max(128), z.number().finite()).openapi('Metrics');
 
+const versionPrefix = ID_PREFIXES.modelVersion;
+
+/** Description of `settings.options`: the keys each computation's `initialState` reads. The request and the stored job share it. */
+export const JOB_OPTIONS_DESCRIPTION = [
+  'Computation-specific options. Each computation reads these keys:',
+  '',
+  `- \`descriptive\`: \`numeric\` (list of \`{ column, binEdges?, shift? }\`), \`categorical\` (list of \`{ column, levels }\`), \`dtype\` (\`float32\` or \`float64\`, \`float64\` by default) and \`minimumCellSize\` (${DEFAULT_MINIMUM_CELL_SIZE} by default). List at least one column, and only columns the model spec uses.`,
+  '- `kaplan_meier`: `groupLevels` (the levels of the spec\'s `groupBy` column, required when the spec has one), `times` (non-negative times at which to report survival) and `confidenceLevel` (between 0 and 1, 0.95 by default).',
+  '- `cox_newton`, `logistic_newton`, `logistic_fedavg`, `mlp_fedavg`: no options, because they read only the model spec and `maxRounds`.',
+  '- `evaluate_binary`: `coefficients` (required), the logistic coefficients by name, with `(Intercept)`.',
+  `- \`predict_binary\`: \`modelVersionId\` (a \`${versionPrefix}_\` id of a version of the job's model, trained with its current spec), or \`weights\` (the tensors as JSON: \`{ "layer0.weight": { "dtype": "F32", "shape": [6, 4], "data": [...] }, ... }\`), or, for a logistic model, \`coefficients\` by name with \`(Intercept)\`. Also \`threshold\`, the probability from which a row is predicted positive (between 0 and 1, 0.5 by default).`,
+  `- \`predict_multiclass\`: \`modelVersionId\` (a \`${versionPrefix}_\` id, as for \`predict_binary\`) or \`weights\` (the tensors as JSON).`,
+  '',
+  'A predict job takes `modelVersionId` or inline weights, not both. The server loads the version\'s weights when the job is created, and the job\'s settings keep only `modelVersionId`.',
+].join('\n');
+
 export const jobSettingsSchema = z
   .object({
     maxRounds: z.number().int().openapi({ description: 'Rounds to run, or the maximum for iterative methods.' }),
@@ -18,7 +35,7 @@ export const jobSettingsSchema = z
     roundDeadlineSeconds: z.number().int().openapi({ description: 'Seconds a round waits for results.' }),
     leaseSeconds: z.number().int().openapi({ description: 'Seconds a claimed task is held without a heartbeat.' }),
     maxAttempts: z.number().int().openapi({ description: 'Expired leases a task may have before it fails.' }),
-    options: z.record(z.string(), z.unknown()),
+    options: z.record(z.string(), z.unknown()).openapi({ description: JOB_OPTIONS_DESCRIPTION }),
   })
   .openapi('JobSettings');
 

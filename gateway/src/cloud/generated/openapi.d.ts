@@ -1817,6 +1817,18 @@ export interface components {
             leaseSeconds: number;
             /** @description Expired leases a task may have before it fails. */
             maxAttempts: number;
+            /**
+             * @description Computation-specific options. Each computation reads these keys:
+             *
+             *     - `descriptive`: `numeric` (list of `{ column, binEdges?, shift? }`), `categorical` (list of `{ column, levels }`), `dtype` (`float32` or `float64`, `float64` by default) and `minimumCellSize` (10 by default). List at least one column, and only columns the model spec uses.
+             *     - `kaplan_meier`: `groupLevels` (the levels of the spec's `groupBy` column, required when the spec has one), `times` (non-negative times at which to report survival) and `confidenceLevel` (between 0 and 1, 0.95 by default).
+             *     - `cox_newton`, `logistic_newton`, `logistic_fedavg`, `mlp_fedavg`: no options, because they read only the model spec and `maxRounds`.
+             *     - `evaluate_binary`: `coefficients` (required), the logistic coefficients by name, with `(Intercept)`.
+             *     - `predict_binary`: `modelVersionId` (a `mdv_` id of a version of the job's model, trained with its current spec), or `weights` (the tensors as JSON: `{ "layer0.weight": { "dtype": "F32", "shape": [6, 4], "data": [...] }, ... }`), or, for a logistic model, `coefficients` by name with `(Intercept)`. Also `threshold`, the probability from which a row is predicted positive (between 0 and 1, 0.5 by default).
+             *     - `predict_multiclass`: `modelVersionId` (a `mdv_` id, as for `predict_binary`) or `weights` (the tensors as JSON).
+             *
+             *     A predict job takes `modelVersionId` or inline weights, not both. The server loads the version's weights when the job is created, and the job's settings keep only `modelVersionId`.
+             */
             options: {
                 [key: string]: unknown;
             };
@@ -1840,7 +1852,18 @@ export interface components {
                 leaseSeconds?: number;
                 /** @description Expired leases a task may have before it fails; 3 by default. */
                 maxAttempts?: number;
-                /** @description Computation-specific options (evaluation times, histogram edges, …). */
+                /**
+                 * @description Computation-specific options. Each computation reads these keys:
+                 *
+                 *     - `descriptive`: `numeric` (list of `{ column, binEdges?, shift? }`), `categorical` (list of `{ column, levels }`), `dtype` (`float32` or `float64`, `float64` by default) and `minimumCellSize` (10 by default). List at least one column, and only columns the model spec uses.
+                 *     - `kaplan_meier`: `groupLevels` (the levels of the spec's `groupBy` column, required when the spec has one), `times` (non-negative times at which to report survival) and `confidenceLevel` (between 0 and 1, 0.95 by default).
+                 *     - `cox_newton`, `logistic_newton`, `logistic_fedavg`, `mlp_fedavg`: no options, because they read only the model spec and `maxRounds`.
+                 *     - `evaluate_binary`: `coefficients` (required), the logistic coefficients by name, with `(Intercept)`.
+                 *     - `predict_binary`: `modelVersionId` (a `mdv_` id of a version of the job's model, trained with its current spec), or `weights` (the tensors as JSON: `{ "layer0.weight": { "dtype": "F32", "shape": [6, 4], "data": [...] }, ... }`), or, for a logistic model, `coefficients` by name with `(Intercept)`. Also `threshold`, the probability from which a row is predicted positive (between 0 and 1, 0.5 by default).
+                 *     - `predict_multiclass`: `modelVersionId` (a `mdv_` id, as for `predict_binary`) or `weights` (the tensors as JSON).
+                 *
+                 *     A predict job takes `modelVersionId` or inline weights, not both. The server loads the version's weights when the job is created, and the job's settings keep only `modelVersionId`.
+                 */
                 options?: {
                     [key: string]: unknown;
                 };
