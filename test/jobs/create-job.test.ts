@@ -1,17 +1,28 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, datasetLinks, jobs, modelApprovals, rounds, tasks } from '../../db/schema/index.js';
-import type { Computation } from '@onsite/compute';
+import { auditEvents, datasetLinks, jobSites, jobs, modelApprovals, rounds, tasks } from '../../db/schema/index.js';
+import { getComputation, type Computation, type ModelSpecInput } from '@onsite/compute';
 import { databaseTargets } from '../support/database.js';
 import { meanComputation } from './support/mean-computation.js';
-import { seedProject, startJobsApi, type JobsApi, type SeededProject } from './support/job-fixtures.js';
+import { seedProject, setModelDatasets, startJobsApi, type JobsApi, type SeededProject } from './support/job-fixtures.js';
+
+const MLP_SPEC: ModelSpecInput = {
+  family: 'mlp_classifier',
+  outcome: { kind: 'binary', column: 'relapse', positive: 'yes' },
+  features: [{ column: 'age', encoding: 'numeric', center: 53, scale: 10 }],
+  hyperparameters: { hiddenLayers: [4] },
+};
 
 describe.each(databaseTargets())('job creation on %s', (target) => {
   let api: JobsApi;
 
   beforeAll(async () => {
-    // A second computation that takes only Cox specs, to test the family check against a KM model.
-    api = await startJobsApi(target, { cox_newton: { ...meanComputation, name: 'cox_newton', kind: 'train', families: ['cox_ph'] } as Computation });
+    // A second computation that takes only Cox specs, to test the family check against a KM model,
+    // and the real MLP FedAvg, to test its round limit.
+    api = await startJobsApi(target, {
+      cox_newton: { ...meanComputation, name: 'cox_newton', kind: 'train', families: ['cox_ph'] } as Computation,
+      mlp_fedavg: getComputation('mlp_fedavg'),
+    });
   });
 
   afterAll(async () => {
@@ -19,7 +30,7 @@ describe.each(databaseTargets())('job creation on %s', (target) => {
   });
 
   function create(project: SeededProject, body: Record<string, unknown> = {}, token = project.scientistSecret) {
-    return api.json<{ id: string; state: string; code?: string; detail?: string; settings?: Record<string, unknown> }>('POST', `/v1/projects/${project.projectId}/jobs`, {
+    return api.json<{ id: string; state: string; code?: string; detail?: string; errors?: Array<{ path: string; message: string }>; settings?: Record<string, unknown> }>('POST', `/v1/projects/${project.projectId}/jobs`, {
       token,
       body: { kind: 'analytics', computation: 'descriptive', modelId: project.modelId, ...body },
     });
@@ -54,10 +65,116 @@ describe.each(databaseTargets())('job creation on %s', (target) => {
     expect(created.map((task) => task.gatewayId)).toEqual([chosen?.id]);
   });
 
+  /** Dataset links of the job's sites, ordered by link id. */
+  async function siteLinksOf(jobId: string): Promise<string[]> {
+    const sites = await api.runtime.deps.db.select({ linkId: jobSites.datasetLinkId }).from(jobSites).where(eq(jobSites.jobId, jobId));
+    return sites.map((site) => site.linkId).sort();
+  }
+
+  it("runs only on the model's links by default", async () => {
+    const project = await seedProject(api, { hospitalCount: 2, label: 'model-links' });
+    const [outsideSite, modelSite] = project.gateways;
+    await setModelDatasets(api, project.modelId, [modelSite]);
+
+    const response = await create(project);
+
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(await siteLinksOf(response.body.id)).toEqual([modelSite?.linkId]);
+    const created = await api.runtime.deps.db.select().from(tasks).where(eq(tasks.jobId, response.body.id));
+    expect(created.map((task) => task.gatewayId)).toEqual([modelSite?.id]);
+    expect(created.map((task) => task.gatewayId)).not.toContain(outsideSite?.id);
+  });
+
+  it('rejects a named link outside the model', async () => {
+    const project = await seedProject(api, { hospitalCount: 2, label: 'outside-link' });
+    const [outsideSite, modelSite] = project.gateways;
+    await setModelDatasets(api, project.modelId, [modelSite]);
+
+    const response = await create(project, { datasetLinkIds: [modelSite?.linkId, outsideSite?.linkId] });
+
+    expect(response.status, JSON.stringify(response.body)).toBe(422);
+    expect(response.body.detail).toContain(`dataset links ${outsideSite?.linkId} are to datasets outside model ${project.modelId}`);
+    expect(response.body.detail).toContain('create a model whose datasetLinkIds include them');
+    expect(response.body.detail).not.toContain(`${modelSite?.linkId} `);
+    expect(response.body.errors).toEqual([{ path: 'body.datasetLinkIds.1', message: expect.stringContaining(`dataset link ${outsideSite?.linkId} is to dataset ${outsideSite?.datasetId}`) }]);
+    expect(await api.runtime.deps.db.select().from(jobs).where(eq(jobs.projectId, project.projectId))).toHaveLength(0);
+  });
+
+  it("runs on a named subset of the model's links", async () => {
+    const project = await seedProject(api, { hospitalCount: 3, label: 'subset' });
+    const [first, , third] = project.gateways;
+
+    const response = await create(project, { datasetLinkIds: [third?.linkId, first?.linkId] });
+
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(await siteLinksOf(response.body.id)).toEqual([first?.linkId, third?.linkId].sort());
+  });
+
+  it('leaves a revoked model link out by default', async () => {
+    const project = await seedProject(api, { hospitalCount: 3, label: 'revoked-default' });
+    const [first, revoked, third] = project.gateways;
+    await api.runtime.deps.db.update(datasetLinks).set({ state: 'revoked' }).where(eq(datasetLinks.id, revoked?.linkId ?? ''));
+
+    const response = await create(project);
+
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(await siteLinksOf(response.body.id)).toEqual([first?.linkId, third?.linkId].sort());
+  });
+
+  it("checks spec approvals of the job's sites only", async () => {
+    const project = await seedProject(api, { hospitalCount: 2, label: 'approvals-of-sites' });
+    const [outsideSite, modelSite] = project.gateways;
+    await setModelDatasets(api, project.modelId, [modelSite]);
+    await api.runtime.deps.db.delete(modelApprovals).where(eq(modelApprovals.organizationId, outsideSite?.organizationId ?? ''));
+
+    const response = await create(project);
+
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(await siteLinksOf(response.body.id)).toEqual([modelSite?.linkId]);
+  });
+
+  it("follows the model's current datasets", async () => {
+    const project = await seedProject(api, { hospitalCount: 2, label: 'current-datasets' });
+    const [dropped, kept] = project.gateways;
+    const before = await create(project);
+    await setModelDatasets(api, project.modelId, [kept]);
+
+    const after = await create(project);
+
+    expect(before.status, JSON.stringify(before.body)).toBe(201);
+    expect(await siteLinksOf(before.body.id)).toEqual([dropped?.linkId, kept?.linkId].sort());
+    expect(after.status, JSON.stringify(after.body)).toBe(201);
+    expect(await siteLinksOf(after.body.id)).toEqual([kept?.linkId]);
+  });
+
+  it.each([
+    ["maxRounds below FedAvg's minimum", MLP_SPEC, { kind: 'train', computation: 'mlp_fedavg', settings: { maxRounds: 1 } }, 'body.settings.maxRounds', 'set 2 to 1000 rounds'],
+    ['options the computation rejects', undefined, { settings: { options: { column: 7 } } }, 'body.settings.options', 'option "column" must be a string'],
+  ])('points %s at its setting', async (name, spec, body, path, message) => {
+    const project = await seedProject(api, { hospitalCount: 1, label: `setting ${name}`, ...(spec ? { spec } : {}) });
+
+    const response = await create(project, body);
+
+    expect(response.status, JSON.stringify(response.body)).toBe(400);
+    expect(response.body.errors).toEqual([{ path, message: expect.stringContaining(message) }]);
+  });
+
   it.each([
     ['a link that is not approved', 409, 'not approved', async (project: SeededProject) => {
       await api.runtime.deps.db.update(datasetLinks).set({ state: 'requested' }).where(eq(datasetLinks.id, project.gateways[1]?.linkId ?? ''));
       return { datasetLinkIds: project.gateways.map((gateway) => gateway.linkId) };
+    }],
+    ['a revoked link', 409, 'not approved', async (project: SeededProject) => {
+      await api.runtime.deps.db.update(datasetLinks).set({ state: 'revoked' }).where(eq(datasetLinks.id, project.gateways[0]?.linkId ?? ''));
+      return { datasetLinkIds: [project.gateways[0]?.linkId] };
+    }],
+    ['a model whose links are all revoked', 409, 'has no approved dataset link', async (project: SeededProject) => {
+      await api.runtime.deps.db.update(datasetLinks).set({ state: 'revoked' }).where(eq(datasetLinks.projectId, project.projectId));
+      return {};
+    }],
+    ['a model that lists no dataset', 409, 'lists no dataset', async (project: SeededProject) => {
+      await setModelDatasets(api, project.modelId, []);
+      return {};
     }],
     ['a spec one hospital has not approved', 409, 'is not approved by organization', async (project: SeededProject) => {
       await api.runtime.deps.db.delete(modelApprovals).where(eq(modelApprovals.organizationId, project.gateways[0]?.organizationId ?? ''));
@@ -75,7 +192,7 @@ describe.each(databaseTargets())('job creation on %s', (target) => {
       return {};
     }],
     ['a computation that does not take the model family', 422, 'accepts model families', async () => ({ computation: 'cox_newton', kind: 'train' })],
-    ['a computation this server does not have', 422, 'is not available on this server', async () => ({ computation: 'mlp_fedavg', kind: 'train' })],
+    ['a computation this server does not have', 422, 'is not available on this server', async () => ({ computation: 'logistic_fedavg', kind: 'train' })],
     ['a kind the computation does not run', 400, 'runs analytics jobs', async () => ({ kind: 'train' })],
     ['a quorum above the number of sites', 400, 'quorum 3 is more than', async () => ({ settings: { quorum: 3 } })],
     ['options the computation rejects', 400, 'option "column" must be a string', async () => ({ settings: { options: { column: 7 } } })],

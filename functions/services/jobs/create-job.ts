@@ -1,14 +1,21 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { COMPUTATION_NAMES, modelSpecSchema, type Computation, type ComputationName, type JobKind, type ModelSpec } from '@onsite/compute';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import {
+  COMPUTATION_NAMES,
+  ComputationSettingsError,
+  modelSpecSchema,
+  type Computation,
+  type ComputationName,
+  type JobKind,
+  type ModelSpec,
+} from '@onsite/compute';
 import { newId } from '../../../db/ids.js';
 import { datasetLinks, datasets, gateways, jobSites, jobs, modelApprovals, models } from '../../../db/schema/index.js';
-import { ApiError, notFound } from '../../api/errors/api-error.js';
+import { ApiError, notFound, type FieldError } from '../../api/errors/api-error.js';
 import type { ServiceContext } from '../service-context.js';
 import { resolveJobSettings, type JobSettingsInput } from './job-settings.js';
 import { insertRound, planAndStoreRound } from './open-round.js';
 import { findVisibleProject, type JobRow } from './project-access.js';
 import { recordAuditEvents } from './record-audit-events.js';
-import { resolveModelVersionWeights } from './resolve-model-version-weights.js';
 import type { SchedulerDependencies } from './scheduler-dependencies.js';
 
 export interface CreateJobInput {
@@ -17,7 +24,10 @@ export interface CreateJobInput {
   kind: JobKind;
   computation: ComputationName;
   modelId: string;
-  /** Links to run on; every approved link of the project when omitted. */
+  /**
+   * Links to run on, each to one of the model's datasets. When omitted, the job runs on every
+   * approved link of the project to one of the model's datasets.
+   */
   datasetLinkIds?: string[];
   settings: JobSettingsInput;
 }
@@ -31,10 +41,12 @@ interface Site {
 
 /**
  * Creates a job, its sites and its first round with one pending task per site, in one transaction.
- * Everything that would make the job fail for a reason known now is rejected here instead of
- * queued: a frozen project, a link that is not approved, a spec that a data-owning hospital has not
- * approved at its current SHA-256, a computation that does not accept the model's family, and
- * options the computation rejects.
+ * The sites are links to the model's datasets only, because the spec was checked against those
+ * datasets and their owners approved it for them. Everything that would make the job fail for a
+ * reason known now is rejected here instead of queued. That covers a frozen project, a link to a
+ * dataset the model does not list, a link that is not approved, and a spec that a data-owning
+ * hospital has not approved at its current SHA-256. It also covers a computation that does not
+ * accept the model's family, and settings the computation rejects.
  */
 export async function createJob(deps: SchedulerDependencies, context: ServiceContext, input: CreateJobInput): Promise<JobRow> {
   const { project, partnershipState } = await findVisibleProject(deps.db, input.organizationId, input.projectId);
@@ -56,7 +68,7 @@ export async function createJob(deps: SchedulerDependencies, context: ServiceCon
   const spec = parseSpec(model.id, model.spec);
   checkComputationFits(deps, input, computation, spec);
 
-  const sites = await loadSites(deps, project.id, input.datasetLinkIds);
+  const sites = await loadSites(deps, project.id, model, input.datasetLinkIds);
   await checkSpecApprovals(deps, model.id, model.specSha256, sites);
 
   const settings = resolveJobSettings(input.settings, sites.length);
@@ -66,16 +78,11 @@ export async function createJob(deps: SchedulerDependencies, context: ServiceCon
     });
   }
 
-  const computationOptions = await resolveModelVersionWeights(deps, { organizationId: input.organizationId, projectId: project.id }, input);
   let initialState: unknown;
   try {
-    initialState = computation.initialState(spec, { maxRounds: settings.maxRounds, options: computationOptions });
+    initialState = computation.initialState(spec, { maxRounds: settings.maxRounds, options: settings.options });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ApiError('validation_failed', `computation ${input.computation} rejected the options: ${message}`, {
-      errors: [{ path: 'body.settings.options', message }],
-      cause: error,
-    });
+    throw settingsRejected(input.computation, error);
   }
 
   const jobId = newId('job');
@@ -173,9 +180,100 @@ function fits(deps: SchedulerDependencies, name: ComputationName, kind: CreateJo
   }
 }
 
-/** Loads the job's sites from the requested links, or from every approved link of the project. */
-async function loadSites(deps: SchedulerDependencies, projectId: string, linkIds: string[] | undefined): Promise<Site[]> {
-  const rows = await deps.db
+/** Maps a computation's rejection to `settings.maxRounds` for a `ComputationSettingsError` on it, else to `settings.options`. */
+function settingsRejected(computationName: ComputationName, error: unknown): ApiError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ComputationSettingsError && error.setting === 'maxRounds') {
+    return new ApiError('validation_failed', `computation ${computationName} rejected maxRounds: ${message}`, {
+      errors: [{ path: 'body.settings.maxRounds', message }],
+      cause: error,
+    });
+  }
+  return new ApiError('validation_failed', `computation ${computationName} rejected the options: ${message}`, {
+    errors: [{ path: 'body.settings.options', message }],
+    cause: error,
+  });
+}
+
+type LinkRow = Awaited<ReturnType<typeof selectLinks>>[number];
+
+/**
+ * Loads the job's sites: the requested links, or by default every approved link of the project to
+ * one of the model's datasets. The model's dataset list is read at each job creation, so a job
+ * follows the model as it is now.
+ */
+async function loadSites(deps: SchedulerDependencies, projectId: string, model: { id: string; datasetIds: string[] }, linkIds: string[] | undefined): Promise<Site[]> {
+  if (model.datasetIds.length === 0) {
+    throw new ApiError('invalid_state', `model ${model.id} lists no dataset, so there is no data it may run on; create a model with datasetLinkIds`);
+  }
+  const rows = linkIds === undefined ? await loadModelLinks(deps, projectId, model) : await loadRequestedLinks(deps, projectId, model, linkIds);
+
+  const inactive = rows.filter((row) => row.gatewayState !== 'active');
+  if (inactive.length > 0) {
+    const list = inactive.map((row) => `${row.gatewayId} (${row.gatewayState})`).join(', ');
+    throw new ApiError('invalid_state', `gateways ${list} cannot take tasks; enrol them again or leave their datasets out`);
+  }
+
+  return rows.map((row) => ({ datasetLinkId: row.linkId, datasetId: row.datasetId, gatewayId: row.gatewayId, datasetOrganizationId: row.datasetOrganizationId }));
+}
+
+/** Loads the approved links of the project to the model's datasets, leaving links in other states out. */
+async function loadModelLinks(deps: SchedulerDependencies, projectId: string, model: { id: string; datasetIds: string[] }): Promise<LinkRow[]> {
+  const rows = await selectLinks(deps, and(eq(datasetLinks.projectId, projectId), inArray(datasetLinks.datasetId, model.datasetIds)));
+  const approved = rows.filter((row) => row.linkState === 'approved');
+  if (approved.length === 0) {
+    const linked = new Map(rows.map((row) => [row.datasetId, `${row.datasetId} (link ${row.linkId} ${row.linkState})`]));
+    const list = model.datasetIds.map((datasetId) => linked.get(datasetId) ?? `${datasetId} (no link)`).join(', ');
+    throw new ApiError(
+      'invalid_state',
+      `model ${model.id} has no approved dataset link in project ${projectId}; its datasets are ${list}. Ask the data officers of those datasets to approve their links, or create a model on approved links`,
+    );
+  }
+  return approved;
+}
+
+/**
+ * Loads the requested links and checks that each is an approved link of the project to one of the
+ * model's datasets. Unknown ids fail first (404), then links outside the model (422), then links
+ * that are not approved (409).
+ */
+async function loadRequestedLinks(deps: SchedulerDependencies, projectId: string, model: { id: string; datasetIds: string[] }, linkIds: string[]): Promise<LinkRow[]> {
+  const rows = await selectLinks(deps, and(eq(datasetLinks.projectId, projectId), inArray(datasetLinks.id, linkIds)));
+
+  const byId = new Map(rows.map((row) => [row.linkId, row]));
+  const missing = linkIds.filter((id) => !byId.has(id));
+  if (missing.length > 0) throw notFound('dataset link', missing.join(', '));
+
+  const modelDatasets = new Set(model.datasetIds);
+  const outsideIds: string[] = [];
+  const errors: FieldError[] = [];
+  linkIds.forEach((linkId, index) => {
+    const row = byId.get(linkId);
+    if (row && !modelDatasets.has(row.datasetId)) {
+      outsideIds.push(linkId);
+      errors.push({ path: `body.datasetLinkIds.${index}`, message: `dataset link ${linkId} is to dataset ${row.datasetId}, which model ${model.id} does not list` });
+    }
+  });
+  if (outsideIds.length > 0) {
+    throw new ApiError(
+      'unprocessable',
+      `dataset links ${outsideIds.join(', ')} are to datasets outside model ${model.id}, whose spec was checked against and approved for datasets ${model.datasetIds.join(', ')} only; ` +
+        'leave those links out, or create a model whose datasetLinkIds include them and have its spec approved',
+      { errors },
+    );
+  }
+
+  const unapproved = rows.filter((row) => row.linkState !== 'approved');
+  if (unapproved.length > 0) {
+    const list = unapproved.map((row) => `${row.linkId} (${row.linkState})`).join(', ');
+    throw new ApiError('invalid_state', `dataset links ${list} are not approved; ask the data officer of the dataset's organization to approve them`);
+  }
+  return rows;
+}
+
+/** Selects the links matching `where`, with their datasets and gateways, ordered by link id. */
+function selectLinks(deps: SchedulerDependencies, where: SQL | undefined) {
+  return deps.db
     .select({
       linkId: datasetLinks.id,
       linkState: datasetLinks.state,
@@ -187,35 +285,8 @@ async function loadSites(deps: SchedulerDependencies, projectId: string, linkIds
     .from(datasetLinks)
     .innerJoin(datasets, eq(datasets.id, datasetLinks.datasetId))
     .innerJoin(gateways, eq(gateways.id, datasets.gatewayId))
-    .where(
-      and(
-        eq(datasetLinks.projectId, projectId),
-        linkIds === undefined ? eq(datasetLinks.state, 'approved') : inArray(datasetLinks.id, linkIds),
-      ),
-    )
+    .where(where)
     .orderBy(datasetLinks.id);
-
-  if (linkIds !== undefined) {
-    const found = new Set(rows.map((row) => row.linkId));
-    const missing = linkIds.filter((id) => !found.has(id));
-    if (missing.length > 0) throw notFound('dataset link', missing.join(', '));
-    const unapproved = rows.filter((row) => row.linkState !== 'approved');
-    if (unapproved.length > 0) {
-      const list = unapproved.map((row) => `${row.linkId} (${row.linkState})`).join(', ');
-      throw new ApiError('invalid_state', `dataset links ${list} are not approved; ask the data officer of the dataset's organization to approve them`);
-    }
-  }
-  if (rows.length === 0) {
-    throw new ApiError('invalid_state', `project ${projectId} has no approved dataset link; request one and have it approved first`);
-  }
-
-  const inactive = rows.filter((row) => row.gatewayState !== 'active');
-  if (inactive.length > 0) {
-    const list = inactive.map((row) => `${row.gatewayId} (${row.gatewayState})`).join(', ');
-    throw new ApiError('invalid_state', `gateways ${list} cannot take tasks; enrol them again or leave their datasets out`);
-  }
-
-  return rows.map((row) => ({ datasetLinkId: row.linkId, datasetId: row.datasetId, gatewayId: row.gatewayId, datasetOrganizationId: row.datasetOrganizationId }));
 }
 
 /** Checks that every organization whose data takes part approved this exact spec SHA-256. */

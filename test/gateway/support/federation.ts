@@ -183,7 +183,7 @@ export class Federation {
     return stdout;
   }
 
-  /** Inserts a model with its spec approved by every hospital, and returns its id. */
+  /** Inserts a model on every site's dataset with its spec approved by every hospital, and returns its id. */
   async createModel(name: string, specInput: unknown): Promise<string> {
     const { spec, sha256 } = normaliseModelSpec(specInput);
     const modelId = newId('model');
@@ -196,7 +196,7 @@ export class Federation {
       family: spec.family,
       spec: spec as unknown as Record<string, unknown>,
       specSha256: sha256,
-      datasetIds: [],
+      datasetIds: this.sites.map((site) => site.datasetId),
       createdBy: 'test',
     });
     for (const site of this.sites) {

@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { encodeTensorsWithHash, normaliseModelSpec, type Computation, type ComputationName, type ModelSpecInput, type TensorMap } from '@onsite/compute';
 import type { Database } from '../../../db/client.js';
 import { newId } from '../../../db/ids.js';
@@ -87,8 +88,9 @@ export interface SeededProject {
 
 /**
  * Seeds a partner (research lab) and `hospitalCount` hospitals in an active partnership, a
- * project, one enrolled gateway with one dataset per hospital, approved links, and a model whose
- * spec every hospital approved. Rows the other API domains own are inserted directly.
+ * project, one enrolled gateway with one dataset per hospital, approved links, and a model that
+ * lists every seeded dataset and whose spec every hospital approved. Rows the other API domains
+ * own are inserted directly.
  */
 export async function seedProject(
   api: JobsApi,
@@ -158,6 +160,7 @@ export async function seedProject(
     }
     seededGateways.push({ id: gatewayId, name, organizationId: hospital.id, credential, privateKey, datasetId, linkId });
   }
+  await setModelDatasets(api, modelId, seededGateways);
 
   return {
     partnerId: partner.id,
@@ -169,6 +172,15 @@ export async function seedProject(
     hospitals,
     gateways: seededGateways,
   };
+}
+
+/** Sets the datasets a model lists, and so the links its jobs may run on, to those of `sites`. */
+export async function setModelDatasets(api: JobsApi, modelId: string, sites: ReadonlyArray<{ datasetId: string } | undefined>): Promise<void> {
+  const datasetIds = sites.map((site) => {
+    if (!site) throw new Error(`setModelDatasets: a site of model ${modelId} is undefined; check the gateway index`);
+    return site.datasetId;
+  });
+  await api.runtime.deps.db.update(models).set({ datasetIds }).where(eq(models.id, modelId));
 }
 
 /** Inserts an enrolled gateway with a fresh Ed25519 key pair and bearer credential. */

@@ -39,7 +39,12 @@ const requestSchema = z
     kind: jobKindSchema,
     computation: computationNameSchema,
     modelId: idSchema('model'),
-    datasetLinkIds: z.array(idSchema('datasetLink')).min(1).max(500).optional().openapi({ description: 'Approved dataset links to run on; every approved link of the project when omitted.' }),
+    datasetLinkIds: z
+      .array(idSchema('datasetLink'))
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: "Approved dataset links to run on, each to one of the model's datasets. Every approved link to the model's datasets when omitted." }),
     settings: settingsInputSchema.default({}),
   })
   .strict()

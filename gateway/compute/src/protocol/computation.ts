@@ -93,6 +93,12 @@ export interface ServerStepResult<State> {
   modelTensors?: TensorMap;
 }
 
+/**
+ * Largest `maxRounds` a job may set. The cloud's API schema rejects a larger value, so a
+ * computation's own round check names the same upper bound.
+ */
+export const MAX_JOB_ROUNDS = 1000;
+
 /** A job setting common to every computation. */
 export interface ComputationSettings {
   /**
@@ -139,6 +145,21 @@ export class SiteRefusal extends Error {
   override name = 'SiteRefusal';
   constructor(
     readonly code: 'small_cell' | 'small_cohort' | 'policy',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Raised by `initialState` when a job setting is out of range for the computation. `setting`
+ * names the field at fault, so the cloud can point the caller at `settings.maxRounds` or
+ * `settings.options`.
+ */
+export class ComputationSettingsError extends RangeError {
+  override name = 'ComputationSettingsError';
+  constructor(
+    readonly setting: keyof ComputationSettings,
     message: string,
   ) {
     super(message);

@@ -1838,7 +1838,7 @@ export interface components {
             computation: components["schemas"]["ComputationName"];
             /** @example mdl_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa */
             modelId: string;
-            /** @description Approved dataset links to run on; every approved link of the project when omitted. */
+            /** @description Approved dataset links to run on, each to one of the model's datasets. Every approved link to the model's datasets when omitted. */
             datasetLinkIds?: string[];
             /** @default {} */
             settings?: {

@@ -10,7 +10,7 @@ import { compilePredictGraph, compileTrainStepGraph } from '../../mlp/train-step
 import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelFamily, ModelSpec } from '../../spec/model-spec.js';
 import type { TensorMap } from '../../weights/tensor-map.js';
-import type { Computation, ComputationName, ComputationSettings, ServerStepResult } from '../computation.js';
+import { ComputationSettingsError, MAX_JOB_ROUNDS, type Computation, type ComputationName, type ComputationSettings, type ServerStepResult } from '../computation.js';
 import {
   classificationContribution,
   multiclassContribution,
@@ -42,11 +42,17 @@ function siteRows(spec: ModelSpec, table: Parameters<typeof buildDesignMatrix>[0
   return prepareBinarySiteData(rows, plan.config.layout, classCount(plan.config));
 }
 
-/** Training rounds within the job's round limit, which also counts the final evaluation round. */
+/**
+ * Training rounds within the job's round limit, which also counts the final evaluation round.
+ * Throws `ComputationSettingsError` on `maxRounds` unless it is an integer from 2 to `MAX_JOB_ROUNDS`.
+ */
 function readTrainingRounds(settings: ComputationSettings): number {
   const rounds = settings.maxRounds;
-  if (!Number.isInteger(rounds) || rounds < 2 || rounds > 10_000) {
-    throw new RangeError(`FedAvg: maxRounds is ${rounds}; set 2 to 10000 rounds (the training rounds plus one evaluation round)`);
+  if (!Number.isInteger(rounds) || rounds < 2 || rounds > MAX_JOB_ROUNDS) {
+    throw new ComputationSettingsError(
+      'maxRounds',
+      `FedAvg: maxRounds is ${rounds}; set 2 to ${MAX_JOB_ROUNDS} rounds (at least one training round plus the final evaluation round)`,
+    );
   }
   return rounds - 1;
 }
