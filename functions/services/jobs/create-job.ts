@@ -16,6 +16,7 @@ import { resolveJobSettings, type JobSettingsInput } from './job-settings.js';
 import { insertRound, planAndStoreRound } from './open-round.js';
 import { findVisibleProject, type JobRow } from './project-access.js';
 import { recordAuditEvents } from './record-audit-events.js';
+import { resolveModelVersionWeights } from './resolve-model-version-weights.js';
 import type { SchedulerDependencies } from './scheduler-dependencies.js';
 
 export interface CreateJobInput {
@@ -78,9 +79,10 @@ export async function createJob(deps: SchedulerDependencies, context: ServiceCon
     });
   }
 
+  const computationOptions = await resolveModelVersionWeights(deps, { organizationId: input.organizationId, projectId: project.id }, input);
   let initialState: unknown;
   try {
-    initialState = computation.initialState(spec, { maxRounds: settings.maxRounds, options: settings.options });
+    initialState = computation.initialState(spec, { maxRounds: settings.maxRounds, options: computationOptions });
   } catch (error) {
     throw settingsRejected(input.computation, error);
   }
