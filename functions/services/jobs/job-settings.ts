@@ -1,8 +1,9 @@
+import { MAX_JOB_ROUNDS } from '@onsite/compute';
 import type { StoredJobSettings } from '../../../db/schema/index.js';
 
 /** Bounds and defaults of a job's settings; the API schema and the service share them. */
 export const JOB_SETTINGS_LIMITS = {
-  maxRounds: { min: 1, max: 1000, default: 20 },
+  maxRounds: { min: 1, max: MAX_JOB_ROUNDS, default: 20 },
   /** Seconds a round stays open for results, 1 minute to 7 days; 1 hour by default. */
   roundDeadlineSeconds: { min: 60, max: 7 * 24 * 3600, default: 3600 },
   /**

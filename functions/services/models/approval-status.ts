@@ -23,7 +23,7 @@ export async function datasetOwnersOf(db: Executor, datasetIds: readonly string[
 
 /**
  * Whether every organization that owns one of `datasetIds` has an approval in force for this exact
- * spec SHA-256 of the model. The job scheduler calls it before handing out work. An empty dataset
+ * spec SHA-256 of the model, the rule job creation applies to the job's sites. An empty dataset
  * list, or an id with no dataset, gives false: no approval can cover data nobody owns.
  */
 export async function isSpecApprovedByAllOwners(db: Executor, modelId: string, specSha256: string, datasetIds: readonly string[]): Promise<boolean> {
