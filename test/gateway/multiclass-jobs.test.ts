@@ -207,6 +207,24 @@ describe.each(databaseTargets())('multi-class jobs through three gateways on %s'
     await expect(creation).rejects.toThrow(/accepts binary outcomes, but model \S+ has a multiclass outcome; choose predict_multiclass/);
   });
 
+  it('reports the failing column, not its values, when a site cannot encode the outcome', async () => {
+    // The cloud cannot check the classes of an integer column, whose schema lists no values: the
+    // sites find node counts other than 1 and 2 and stop.
+    const modelId = await federation.createModel('node count classes', { ...GRADE_SPEC, outcome: { kind: 'multiclass', column: 'pnodes', levels: [1, 2] }, features: GRADE_SPEC.features.filter((feature) => feature.column !== 'pnodes') });
+    const created = await federation.createJob({ kind: 'train', computation: 'mlp_fedavg', modelId, settings: { maxRounds: 2 } });
+
+    const job = await federation.waitForJob(created.id);
+    const [round] = await federation.readRounds(created.id);
+
+    expect(job.state, JSON.stringify(job)).toBe('failed');
+    for (const site of round?.sites ?? []) {
+      expect(site.state).toBe('refused');
+      expect(site.reason).toMatch(/computation mlp_fedavg failed on this site \(DesignMatrixError in column "pnodes"\)/);
+      expect(site.reason).not.toMatch(/is not one of/);
+    }
+    expect(round?.sites).toHaveLength(SITE_COUNT);
+  });
+
   it('predicts with a trained model version', async () => {
     // Uses the model that 'trains and evaluates a multi-class MLP' trained, so it runs after it.
     const listed = await requestJson<{ items: { id: string; name: string }[] }>('GET', `/v1/projects/${federation.projectId}/models?limit=100`);
