@@ -209,6 +209,31 @@ describe('computation registry', () => {
     expect(pooled.numeric[0]?.n.count).toBe(686);
   });
 
+  it('marks cells the sites withheld instead of publishing zeros', async () => {
+    const suppress: SitePrivacy = { ...EXACT, smallCellAction: 'suppress' };
+    // Bins of positive nodes: the last, 20 or more, holds fewer than 10 patients at each site.
+    const { results } = await runJob(
+      'descriptive',
+      { family: 'cox_ph', outcome: { kind: 'survival', time: 'time', event: 'event' }, features: [{ column: 'pnodes', encoding: 'numeric' }] },
+      siteTables,
+      { numeric: [{ column: 'pnodes', binEdges: [0, 1, 5, 10, 20, 60] }], minimumCellSize: 1 },
+      30,
+      suppress,
+    );
+    type Cell = { suppressed: boolean; count?: number };
+    type Summary = { numeric: Array<{ histogram: { bins: Cell[]; aboveLastEdge: Cell; belowFirstEdge: Cell } }> };
+    const report = results as { pooled: Summary; perSite: Array<{ withheldCells: number; summary: Summary }> };
+
+    for (const site of report.perSite) {
+      const bins = site.summary.numeric[0]!.histogram.bins;
+      expect(site.withheldCells).toBeGreaterThanOrEqual(2);
+      expect(bins.filter((cell) => cell.suppressed)).toHaveLength(site.withheldCells);
+      expect(bins.every((cell) => cell.suppressed || (cell.count ?? 0) >= 10 || cell.count === 0)).toBe(true);
+    }
+    // The 20-to-60 bin is small at every site, so it is withheld pooled too, not published as 0.
+    expect(report.pooled.numeric[0]!.histogram.bins[4]).toEqual({ suppressed: true });
+  });
+
   it('rejects a descriptive column the spec does not use', () => {
     const { spec } = normaliseModelSpec({ family: 'kaplan_meier', outcome: { kind: 'survival', time: 'time', event: 'event' } });
     expect(() => getComputation('descriptive').initialState(spec, { maxRounds: 1, options: { numeric: [{ column: 'age' }] } })).toThrow(/not used by the approved spec/);
@@ -325,7 +350,8 @@ describe('computation registry', () => {
       }
       // Rows are numbered from 1 in the site's own file.
       expect(rows.slice(0, 3).map((row) => row.split(',')[0])).toEqual(['1', '2', '3']);
-      expect(Object.keys(site.tensors).sort()).toEqual(['predict/predicted_per_class', 'predict/rows']);
+      expect(Object.keys(site.tensors).sort()).toEqual(['predict/predicted_per_class', 'predict/predicted_per_class/withheld', 'predict/rows']);
+      expect(Array.from(site.tensors['predict/predicted_per_class/withheld']?.data as Float64Array)).toEqual([0, 0, 0]);
       expect(Array.from(site.tensors['predict/predicted_per_class']?.data as Float64Array)).toEqual([counts.I, counts.II, counts.III]);
     });
 
@@ -350,16 +376,42 @@ describe('computation registry', () => {
       expect(header).toBe('row,probability_low,"probability_mid, ""borderline""",probability_high,predicted');
     });
 
+    it('reports classes withheld at a site as null', async () => {
+      const computation = getComputation('predict_multiclass');
+      const state = computation.initialState(parsed, { maxRounds: 1, options: { weights } });
+      const plan = computation.planRound(state, 1);
+      // Three rows: every predicted class has fewer than 10 rows, so the site withholds each non-empty one.
+      const full = sites[0] as ColumnarTable;
+      const tiny: ColumnarTable = {
+        rowCount: 3,
+        columns: new Map([...full.columns].map(([name, column]) => [name, { ...column, values: column.values.slice(0, 3) } as TableColumn])),
+      };
+      const small = await computation.runSite({ spec: parsed, table: tiny, round: 1, parameters: plan.parameters, ...(plan.globalTensors ? { globalTensors: plan.globalTensors } : {}), privacy: { ...EXACT, smallCellAction: 'suppress' } });
+      const large = await computation.runSite({ spec: parsed, table: sites[0] as ColumnarTable, round: 1, parameters: plan.parameters, ...(plan.globalTensors ? { globalTensors: plan.globalTensors } : {}), privacy: { ...EXACT, minCellSize: 1 } });
+
+      const mask = Array.from(small.tensors['predict/predicted_per_class/withheld']?.data as Float64Array);
+      expect(Array.from(small.tensors['predict/predicted_per_class']?.data as Float64Array)).toEqual([0, 0, 0]);
+      expect(mask.reduce((sum, value) => sum + value, 0)).toBeGreaterThan(0);
+      const step = computation.serverStep(state, [{ siteId: 'small', contribution: small }, { siteId: 'large', contribution: large }], 1);
+      const results = step.results as { predictedPerClass: (number | null)[]; perSite: Array<{ siteId: string; predictedPerClass: (number | null)[] }> };
+      const largeCounts = Array.from(large.tensors['predict/predicted_per_class']?.data as Float64Array);
+      expect(results.perSite[0]?.predictedPerClass).toEqual(mask.map((withheld) => (withheld > 0 ? null : 0)));
+      expect(results.perSite[1]?.predictedPerClass).toEqual(largeCounts);
+      expect(results.predictedPerClass).toEqual(largeCounts.map((count, k) => ((mask[k] as number) > 0 ? null : count)));
+    });
+
     it('adds the sites\' class counts after the small-cell rule', async () => {
       const suppress: SitePrivacy = { ...EXACT, smallCellAction: 'suppress' };
 
       const { results } = await runJob('predict_multiclass', spec, sites, { weights }, 1, suppress);
-      const summary = results as { rows: number; levels: string[]; predictedPerClass: number[]; perSite: Array<{ predictedPerClass: number[] }> };
+      const summary = results as { rows: number; levels: string[]; predictedPerClass: (number | null)[]; perSite: Array<{ predictedPerClass: (number | null)[] }> };
 
       expect(summary.rows).toBe(686);
       expect(summary.levels).toEqual(['I', 'II', 'III']);
-      expect(summary.perSite.flatMap((site) => site.predictedPerClass).every((count) => count === 0 || count >= 10)).toBe(true);
-      const added = [0, 1, 2].map((k) => summary.perSite.reduce((sum, site) => sum + (site.predictedPerClass[k] as number), 0));
+      expect(summary.perSite.flatMap((site) => site.predictedPerClass).every((count) => count === null || count === 0 || count >= 10)).toBe(true);
+      const added = [0, 1, 2].map((k) =>
+        summary.perSite.some((site) => site.predictedPerClass[k] === null) ? null : summary.perSite.reduce((sum, site) => sum + (site.predictedPerClass[k] as number), 0),
+      );
       expect(summary.predictedPerClass).toEqual(added);
     });
 
@@ -407,7 +459,13 @@ describe('computation registry', () => {
     expect(file?.fileName).toBe('predictions.csv');
     expect(lines[0]).toBe('row,probability,predicted');
     expect(lines).toHaveLength(190 + 1);
-    expect(Object.keys(site.tensors).sort()).toEqual(['predict/histogram', 'predict/predicted_positive', 'predict/rows']);
+    expect(Object.keys(site.tensors).sort()).toEqual([
+      'predict/histogram',
+      'predict/histogram/withheld',
+      'predict/predicted_positive',
+      'predict/predicted_positive/withheld',
+      'predict/rows',
+    ]);
     const released = Array.from(site.tensors['predict/histogram']?.data as Float64Array);
     expect(released.every((count) => count === 0 || count >= 10)).toBe(true);
 

@@ -186,6 +186,18 @@ describe('buildDesignMatrix', () => {
     expect(parsed.error?.issues[0]?.message).toContain('column "cens" is the outcome; remove it from the features');
   });
 
+  it('rejects a column listed twice in the features', () => {
+    const parsed = modelSpecSchema.safeParse({
+      family: 'logistic_regression',
+      outcome: { kind: 'binary', column: 'diagnosis', positive: 'M' },
+      features: [{ column: 'age', encoding: 'numeric' }, { column: 'size', encoding: 'numeric' }, { column: 'age', encoding: 'numeric', scale: 10 }],
+    });
+
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['features', 2, 'column']);
+    expect(parsed.error?.issues[0]?.message).toBe('column "age" is already feature 0; list each column once');
+  });
+
   it('rejects multi-class levels that are listed twice', () => {
     const parsed = modelSpecSchema.safeParse({
       family: 'mlp_classifier',

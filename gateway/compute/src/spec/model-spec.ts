@@ -234,6 +234,7 @@ export const modelSpecSchema = z
   .discriminatedUnion('family', [kaplanMeierSchema, coxSchema, logisticSchema, mlpSchema, cnnSchema, onnxModelSchema])
   .superRefine((spec, context) => {
     const reserved = outcomeColumns(spec.outcome);
+    const firstUse = new Map<string, number>();
     spec.features.forEach((feature, index) => {
       if (reserved.includes(feature.column)) {
         context.addIssue({
@@ -241,6 +242,17 @@ export const modelSpecSchema = z
           path: ['features', index, 'column'],
           message: `column "${feature.column}" is the outcome; remove it from the features, because a model must not read its own outcome`,
         });
+      }
+      // A column listed twice gives two identical covariates, which no fit can tell apart.
+      const earlier = firstUse.get(feature.column);
+      if (earlier !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['features', index, 'column'],
+          message: `column "${feature.column}" is already feature ${earlier}; list each column once`,
+        });
+      } else {
+        firstUse.set(feature.column, index);
       }
     });
   });

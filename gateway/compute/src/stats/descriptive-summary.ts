@@ -45,7 +45,11 @@ export interface DescriptiveSummary {
 export function summarizeDescriptive(
   summed: SiteTensors,
   planInput: DescriptivePlanInput,
-  options: { minimumCellSize?: number } = {},
+  options: {
+    minimumCellSize?: number;
+    /** Returns which cells of a count tensor the sites withheld, when they report it. */
+    withheld?: (name: string) => boolean[] | undefined;
+  } = {},
 ): DescriptiveSummary {
   const plan = descriptivePlanSchema.parse(planInput);
   const minimum = options.minimumCellSize ?? DEFAULT_MINIMUM_CELL_SIZE;
@@ -81,7 +85,7 @@ export function summarizeDescriptive(
           `histogram of "${entry.column}" has ${cells.length} cells but ${entry.binEdges.length} edges need ${entry.binEdges.length + 1}`,
         );
       }
-      const reported = suppressSmallCells(cells, { minimum });
+      const reported = suppressSmallCells(cells, { minimum, ...withheldOption(options.withheld?.(descriptiveOutputs.histogram(entry.column))) });
       summary.histogram = {
         edges: [...entry.binEdges],
         belowFirstEdge: reported[0] as ReportedCount,
@@ -97,7 +101,7 @@ export function summarizeDescriptive(
     if (cells.length !== entry.levels.length + 2) {
       throw new RangeError(`level counts of "${entry.column}" have ${cells.length} cells; ${entry.levels.length + 2} were expected`);
     }
-    const reported = suppressSmallCells(cells, { minimum });
+    const reported = suppressSmallCells(cells, { minimum, ...withheldOption(options.withheld?.(descriptiveOutputs.levelCounts(entry.column))) });
     return {
       column: entry.column,
       levels: entry.levels.map((level, i) => ({ level, count: reported[i] as ReportedCount })),
@@ -107,4 +111,8 @@ export function summarizeDescriptive(
   });
 
   return { rows: single(scalar(descriptiveOutputs.rows)), numeric, categorical, minimumCellSize: minimum };
+}
+
+function withheldOption(withheld: boolean[] | undefined): { withheld?: boolean[] } {
+  return withheld === undefined ? {} : { withheld };
 }

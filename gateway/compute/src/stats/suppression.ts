@@ -12,6 +12,8 @@ export interface SuppressionOptions {
    * the smallest other cell is withheld too (complementary suppression). Default true.
    */
   complementary?: boolean;
+  /** Cells already withheld upstream (by a site, whose count then arrives as 0 or partial). */
+  withheld?: readonly boolean[];
 }
 
 /**
@@ -29,7 +31,7 @@ export function suppressSmallCells(counts: readonly number[], options: Suppressi
     }
   }
 
-  const withheld = counts.map((count) => count > 0 && count < minimum);
+  const withheld = counts.map((count, index) => options.withheld?.[index] === true || (count > 0 && count < minimum));
   const withheldCount = withheld.filter(Boolean).length;
   if ((options.complementary ?? true) && withheldCount === 1 && counts.length > 1) {
     let smallest = -1;

@@ -9,6 +9,7 @@ import type { ModelSpec } from '../../spec/model-spec.js';
 import type { TensorMap } from '../../weights/tensor-map.js';
 import type { Computation, ContributionFromSite } from '../computation.js';
 import { featureLayout } from '../feature-layout.js';
+import { rejectUnknownOptions } from './options.js';
 import { float64Spec, matrixTensor, readMatrix, readScalar, readVector, scalarTensor, vectorTensor } from '../tensor-codec.js';
 
 const CONCORDANCE_FIELDS = Object.keys(ZERO_CONCORDANCE_SUMS) as (keyof ConcordanceSums)[];
@@ -70,7 +71,8 @@ export const coxNewtonComputation: Computation<CoxNewtonState> = {
   kind: 'train',
   families: ['cox_ph'],
 
-  initialState(spec: ModelSpec) {
+  initialState(spec: ModelSpec, settings) {
+    rejectUnknownOptions(settings.options, [], 'cox_newton');
     return createCoxNewtonState(featureLayout(spec), coxOptionsFromSpec(spec));
   },
 

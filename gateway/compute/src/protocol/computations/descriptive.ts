@@ -6,7 +6,7 @@ import { siteTensorsToTensorMap, tensorMapToSiteTensors } from '../../stats/site
 import { DEFAULT_MINIMUM_CELL_SIZE } from '../../stats/suppression.js';
 import { listUsedColumns } from '../../spec/design-matrix.js';
 import type { Computation, SitePrivacy } from '../computation.js';
-import { withholdSmallCells } from '../small-cells.js';
+import { countWithheld, withheldMaskName, withholdSmallCells } from '../small-cells.js';
 
 export interface DescriptiveJobState {
   plan: DescriptivePlan;
@@ -23,18 +23,38 @@ function countTensorNames(plan: DescriptivePlan): string[] {
 }
 
 /**
- * Withholds, at the site, count cells between 1 and the minimum cell size: "refuse" refuses the
- * task, "suppress" sends the cell as 0. Pooled counts then include only released cells, which the
- * summary states with the number of cells withheld.
+ * Withholds, at the site, count cells between 1 and the minimum cell size and their complement:
+ * "refuse" refuses the task, "suppress" sends the cells as 0. Each count tensor gets a mask tensor
+ * beside it, so the summaries mark those cells as withheld instead of publishing a false 0.
+ * Returns the number of cells withheld.
  */
 function applyCellRule(tensors: SiteTensors, plan: DescriptivePlan, privacy: SitePrivacy): number {
   let withheld = 0;
   for (const name of countTensorNames(plan)) {
     const tensor = tensors[name];
     if (!tensor) continue;
-    withheld += withholdSmallCells(tensor.data as Float64Array, privacy, (count) => `a count of ${name} contains ${count} patients`);
+    const mask = withholdSmallCells(tensor.data as Float64Array, privacy, (count) => `a count of ${name} contains ${count} patients`);
+    tensors[withheldMaskName(name)] = { dtype: 'float64', dims: [...tensor.dims], data: mask };
+    withheld += countWithheld(mask);
   }
   return withheld;
+}
+
+/** Returns the site layout of a plan plus one withheld-cell mask per count tensor. */
+function contributionLayoutOf(plan: DescriptivePlan) {
+  const layout = descriptiveSiteLayout(plan);
+  for (const name of countTensorNames(plan)) {
+    layout[withheldMaskName(name)] = { ...(layout[name] as (typeof layout)[string]) };
+  }
+  return layout;
+}
+
+/** Reads which cells of a count tensor any contributing site withheld, from the summed masks. */
+function withheldCells(tensors: SiteTensors): (name: string) => boolean[] | undefined {
+  return (name) => {
+    const mask = tensors[withheldMaskName(name)];
+    return mask === undefined ? undefined : Array.from(mask.data as Float64Array, (sites) => sites > 0);
+  };
 }
 
 /**
@@ -73,7 +93,7 @@ export const descriptiveComputation: Computation<DescriptiveJobState> = {
   },
 
   contributionLayout(state) {
-    return descriptiveSiteLayout(state.plan);
+    return contributionLayoutOf(state.plan);
   },
 
   async runSite({ table, parameters, privacy }) {
@@ -91,7 +111,7 @@ export const descriptiveComputation: Computation<DescriptiveJobState> = {
       return {
         siteId: entry.siteId,
         withheldCells: entry.contribution.metrics.withheldCells ?? 0,
-        summary: summarizeDescriptive(tensors, state.plan, { minimumCellSize: state.minimumCellSize }),
+        summary: summarizeDescriptive(tensors, state.plan, { minimumCellSize: state.minimumCellSize, withheld: withheldCells(tensors) }),
       };
     });
     if (pooled === undefined) throw new RangeError('descriptive: no site contributed; a round needs at least one site');
@@ -101,7 +121,7 @@ export const descriptiveComputation: Computation<DescriptiveJobState> = {
       done: true,
       roundMetrics: { sites: contributions.length },
       results: {
-        pooled: summarizeDescriptive(pooled, state.plan, { minimumCellSize: state.minimumCellSize }),
+        pooled: summarizeDescriptive(pooled, state.plan, { minimumCellSize: state.minimumCellSize, withheld: withheldCells(pooled) }),
         perSite,
         withheldCellsAtSites: perSite.reduce((sum, site) => sum + site.withheldCells, 0),
       },

@@ -2,6 +2,7 @@ import type { Computation } from '../computation.js';
 import { classificationContribution, summarizeClassificationContributions } from '../evaluation.js';
 import { featureLayout } from '../feature-layout.js';
 import { logisticPredictions } from './logistic-newton.js';
+import { rejectUnknownOptions } from './options.js';
 
 export interface EvaluateBinaryState {
   layout: string[];
@@ -20,6 +21,7 @@ export const evaluateBinaryComputation: Computation<EvaluateBinaryState> = {
 
   initialState(spec, settings) {
     const layout = featureLayout(spec);
+    rejectUnknownOptions(settings.options, ['coefficients'], 'evaluate_binary');
     const coefficients = (settings.options as { coefficients?: unknown }).coefficients;
     if (typeof coefficients !== 'object' || coefficients === null) {
       throw new RangeError('evaluate_binary: set options.coefficients to the coefficients by name, with "(Intercept)"');

@@ -19,6 +19,7 @@ import {
 } from '../evaluation.js';
 import { featureLayout } from '../feature-layout.js';
 import { tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
+import { rejectUnknownOptions } from './options.js';
 
 export interface FedAvgJobState {
   layout: string[];
@@ -86,6 +87,7 @@ function fedAvgComputation(name: ComputationName, families: readonly ModelFamily
     families,
 
     initialState(spec, settings) {
+      rejectUnknownOptions(settings.options, [], name);
       const layout = featureLayout(spec);
       const plan = federatedTrainingPlanFromSpec(spec, layout);
       const weights = initializeNetworkWeights(plan.config, plan.seed);

@@ -7,6 +7,7 @@ import type { ModelSpec } from '../../spec/model-spec.js';
 import type { TensorMap } from '../../weights/tensor-map.js';
 import { SiteRefusal, type Computation, type ComputationSettings, type ContributionFromSite, type SitePrivacy } from '../computation.js';
 import { matrixTensor, readMatrix, readVector, vectorTensor } from '../tensor-codec.js';
+import { rejectUnknownOptions } from './options.js';
 
 export interface KaplanMeierJobState {
   /** Levels of the spec's `groupBy` column, in output order; `["all"]` without one. */
@@ -17,6 +18,7 @@ export interface KaplanMeierJobState {
 }
 
 function readOptions(spec: KaplanMeierSpec, settings: ComputationSettings): KaplanMeierJobState {
+  rejectUnknownOptions(settings.options, ['groupLevels', 'times', 'confidenceLevel'], 'kaplan_meier');
   const { groupLevels, times, confidenceLevel } = settings.options as { groupLevels?: unknown; times?: unknown; confidenceLevel?: unknown };
   if (spec.groupBy !== undefined && !(Array.isArray(groupLevels) && groupLevels.length >= 2 && groupLevels.every((level) => typeof level === 'string'))) {
     throw new RangeError(`kaplan_meier: the spec groups by "${spec.groupBy}"; set options.groupLevels to its levels, e.g. ["no", "yes"]`);

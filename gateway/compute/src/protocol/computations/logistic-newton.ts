@@ -9,6 +9,7 @@ import {
   type LogisticNewtonState,
 } from '../../logistic/logistic-newton.js';
 import { INTERCEPT, compileLogisticSiteGraph } from '../../logistic/logistic-site-graph.js';
+import { rejectUnknownOptions } from './options.js';
 import { computeLogisticSiteSums, sumLogisticSiteSums, type LogisticSiteSums } from '../../logistic/logistic-site-sums.js';
 import { compilePredictGraph } from '../../mlp/train-step-graph.js';
 import { predictProbabilities } from '../../mlp/local-training.js';
@@ -82,7 +83,8 @@ export const logisticNewtonComputation: Computation<LogisticNewtonJobState> = {
   kind: 'train',
   families: ['logistic_regression'],
 
-  initialState(spec: ModelSpec) {
+  initialState(spec: ModelSpec, settings) {
+    rejectUnknownOptions(settings.options, [], 'logistic_newton');
     const layout = featureLayout(spec);
     return { layout, fit: createLogisticNewtonState(layout, logisticNewtonOptionsFromSpec(spec)), phase: 'fit' };
   },

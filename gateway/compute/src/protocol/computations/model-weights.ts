@@ -8,7 +8,7 @@ import type { TensorMap } from '../../weights/tensor-map.js';
  */
 export function checkModelWeights(config: NetworkConfig, weights: TensorMap, what: string): void {
   const layout = networkTensorLayout(config);
-  const extra = Object.keys(weights).filter((name) => !(name in layout));
+  const extra = Object.keys(weights).filter((name) => !Object.hasOwn(layout, name));
   if (extra.length > 0) {
     throw new RangeError(`${what}: weights ${extra.map((name) => `"${name}"`).join(', ')} are not part of this network (${Object.keys(layout).join(', ')}); remove them`);
   }
@@ -29,10 +29,3 @@ export function checkModelWeights(config: NetworkConfig, weights: TensorMap, wha
   }
 }
 
-/** Rejects option names a computation does not read, so a misspelt option is not silently ignored. */
-export function rejectUnknownOptions(options: Record<string, unknown>, known: readonly string[], what: string): void {
-  const unknown = Object.keys(options).filter((name) => !known.includes(name));
-  if (unknown.length > 0) {
-    throw new RangeError(`${what}: unknown option(s) ${unknown.map((name) => `"${name}"`).join(', ')}; this computation reads ${known.join(', ')}`);
-  }
-}

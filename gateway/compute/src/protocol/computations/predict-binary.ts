@@ -6,12 +6,13 @@ import { compilePredictGraph } from '../../mlp/train-step-graph.js';
 import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Computation } from '../computation.js';
-import { withholdSmallCells } from '../small-cells.js';
+import { countWithheld, releasedCounts, withheldMaskName, withholdSmallCells } from '../small-cells.js';
 import { featureLayout } from '../feature-layout.js';
 import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTensor } from '../tensor-codec.js';
 import { parseTensorMapJson, tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 import { logisticWeights } from './logistic-newton.js';
-import { checkModelWeights, rejectUnknownOptions } from './model-weights.js';
+import { checkModelWeights } from './model-weights.js';
+import { rejectUnknownOptions } from './options.js';
 
 /** Bins of the released probability histogram, over [0, 1]. */
 const HISTOGRAM_BINS = 10;
@@ -85,7 +86,13 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
   },
 
   contributionLayout() {
-    return { [NAMES.rows]: float64Spec([1]), [NAMES.predictedPositive]: float64Spec([1]), [NAMES.histogram]: float64Spec([HISTOGRAM_BINS]) };
+    return {
+      [NAMES.rows]: float64Spec([1]),
+      [NAMES.predictedPositive]: float64Spec([1]),
+      [withheldMaskName(NAMES.predictedPositive)]: float64Spec([1]),
+      [NAMES.histogram]: float64Spec([HISTOGRAM_BINS]),
+      [withheldMaskName(NAMES.histogram)]: float64Spec([HISTOGRAM_BINS]),
+    };
   },
 
   async runSite({ spec, table, parameters, globalTensors, privacy }) {
@@ -112,12 +119,22 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
       lines.push(`${(matrix.rows[index] as number) + 1},${probability},${predicted}`);
     });
 
-    const withheld = withholdSmallCells(histogram, privacy, (count) => `a probability bin contains ${count} rows`);
+    const histogramMask = withholdSmallCells(histogram, privacy, (count) => `a probability bin contains ${count} rows`);
+    // Rows predicted negative and positive form a two-cell table whose total, the rows scored, is
+    // released, so the rule takes both cells and withholds both when either is small.
+    const predictedClasses = [matrix.n - predictedPositive, predictedPositive];
+    const classMask = withholdSmallCells(predictedClasses, privacy, (count) => `a predicted class contains ${count} rows`);
 
     return {
-      tensors: { [NAMES.rows]: scalarTensor(matrix.n), [NAMES.predictedPositive]: scalarTensor(predictedPositive), [NAMES.histogram]: vectorTensor(histogram) },
+      tensors: {
+        [NAMES.rows]: scalarTensor(matrix.n),
+        [NAMES.predictedPositive]: scalarTensor(predictedClasses[1] as number),
+        [withheldMaskName(NAMES.predictedPositive)]: scalarTensor(classMask[1] as number),
+        [NAMES.histogram]: vectorTensor(histogram),
+        [withheldMaskName(NAMES.histogram)]: vectorTensor(histogramMask),
+      },
       sampleCount: matrix.n,
-      metrics: { withheldCells: withheld },
+      metrics: { withheldCells: countWithheld(histogramMask) + countWithheld(classMask) },
       siteOnlyFiles: [{ fileName: 'predictions.csv', content: `${lines.join('\n')}\n` }],
     };
   },
@@ -130,10 +147,15 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
         siteId: entry.siteId,
         rows: readScalar(tensors, NAMES.rows, what),
         predictedPositive: readScalar(tensors, NAMES.predictedPositive, what),
+        positiveWithheld: readScalar(tensors, withheldMaskName(NAMES.predictedPositive), what),
         histogram: readVector(tensors, NAMES.histogram, HISTOGRAM_BINS, what),
+        histogramWithheld: readVector(tensors, withheldMaskName(NAMES.histogram), HISTOGRAM_BINS, what),
       };
     });
+    // A cell withheld at any site is null in the pooled figures too, because its sum would be partial.
     const histogram = sumVectors(perSite.map((site) => site.histogram), HISTOGRAM_BINS);
+    const histogramWithheld = sumVectors(perSite.map((site) => site.histogramWithheld), HISTOGRAM_BINS);
+    const positiveWithheld = perSite.some((site) => site.positiveWithheld > 0);
 
     return {
       state,
@@ -141,9 +163,14 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
       roundMetrics: { sites: contributions.length },
       results: {
         rows: perSite.reduce((sum, site) => sum + site.rows, 0),
-        predictedPositive: perSite.reduce((sum, site) => sum + site.predictedPositive, 0),
-        histogram: { binEdges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, index) => index / HISTOGRAM_BINS), counts: histogram },
-        perSite,
+        predictedPositive: positiveWithheld ? null : perSite.reduce((sum, site) => sum + site.predictedPositive, 0),
+        histogram: { binEdges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, index) => index / HISTOGRAM_BINS), counts: releasedCounts(histogram, histogramWithheld) },
+        perSite: perSite.map((site) => ({
+          siteId: site.siteId,
+          rows: site.rows,
+          predictedPositive: site.positiveWithheld > 0 ? null : site.predictedPositive,
+          histogram: releasedCounts(site.histogram, site.histogramWithheld),
+        })),
         threshold: state.threshold,
       },
     };

@@ -6,10 +6,11 @@ import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Computation } from '../computation.js';
 import { featureLayout } from '../feature-layout.js';
-import { withholdSmallCells } from '../small-cells.js';
+import { countWithheld, releasedCounts, withheldMaskName, withholdSmallCells } from '../small-cells.js';
 import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTensor } from '../tensor-codec.js';
 import { parseTensorMapJson, tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
-import { checkModelWeights, rejectUnknownOptions } from './model-weights.js';
+import { checkModelWeights } from './model-weights.js';
+import { rejectUnknownOptions } from './options.js';
 
 const NAMES = {
   rows: 'predict/rows',
@@ -49,7 +50,7 @@ function csvField(text: string): string {
  * Scores every row of every site with a fixed multi-class network and keeps the predictions at
  * the site. Each gateway writes a CSV of (row, one probability per class, predicted class) to its
  * own state folder. The cloud receives only the rows scored and the rows predicted in each class,
- * with the site's small-cell rule applied to those counts.
+ * with the site's small-cell rule applied to those counts. A withheld count is null in the results.
  */
 export const predictMulticlassComputation: Computation<PredictMulticlassState> = {
   name: 'predict_multiclass',
@@ -74,7 +75,12 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
   },
 
   contributionLayout(state) {
-    return { [NAMES.rows]: float64Spec([1]), [NAMES.predictedPerClass]: float64Spec([outputWidth(state.config)]) };
+    const classes = outputWidth(state.config);
+    return {
+      [NAMES.rows]: float64Spec([1]),
+      [NAMES.predictedPerClass]: float64Spec([classes]),
+      [withheldMaskName(NAMES.predictedPerClass)]: float64Spec([classes]),
+    };
   },
 
   async runSite({ spec, table, globalTensors, privacy }) {
@@ -100,12 +106,16 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
       lines.push([String((matrix.rows[row] as number) + 1), ...own.map(String), csvField(levels[predicted] as string)].join(','));
     }
 
-    const withheld = withholdSmallCells(predictedPerClass, privacy, (count) => `a predicted class contains ${count} rows`);
+    const mask = withholdSmallCells(predictedPerClass, privacy, (count) => `a predicted class contains ${count} rows`);
 
     return {
-      tensors: { [NAMES.rows]: scalarTensor(matrix.n), [NAMES.predictedPerClass]: vectorTensor(predictedPerClass) },
+      tensors: {
+        [NAMES.rows]: scalarTensor(matrix.n),
+        [NAMES.predictedPerClass]: vectorTensor(predictedPerClass),
+        [withheldMaskName(NAMES.predictedPerClass)]: vectorTensor(mask),
+      },
       sampleCount: matrix.n,
-      metrics: { withheldCells: withheld },
+      metrics: { withheldCells: countWithheld(mask) },
       siteOnlyFiles: [{ fileName: 'predictions.csv', content: `${lines.join('\n')}\n` }],
     };
   },
@@ -119,9 +129,12 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
         siteId: entry.siteId,
         rows: readScalar(tensors, NAMES.rows, what),
         predictedPerClass: readVector(tensors, NAMES.predictedPerClass, classes, what),
+        withheld: readVector(tensors, withheldMaskName(NAMES.predictedPerClass), classes, what),
       };
     });
+    // A class withheld at any site is null in the pooled counts too, because its sum would be partial.
     const pooled = sumVectors(perSite.map((site) => site.predictedPerClass), classes);
+    const withheld = sumVectors(perSite.map((site) => site.withheld), classes);
 
     return {
       state,
@@ -130,8 +143,8 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
       results: {
         rows: perSite.reduce((sum, site) => sum + site.rows, 0),
         levels: state.levels,
-        predictedPerClass: pooled,
-        perSite,
+        predictedPerClass: releasedCounts(pooled, withheld),
+        perSite: perSite.map((site) => ({ siteId: site.siteId, rows: site.rows, predictedPerClass: releasedCounts(site.predictedPerClass, site.withheld) })),
       },
     };
   },
