@@ -219,7 +219,7 @@ describe.each(databaseTargets())('multi-class jobs through three gateways on %s'
     expect(job.state, JSON.stringify(job)).toBe('failed');
     for (const site of round?.sites ?? []) {
       expect(site.state).toBe('refused');
-      expect(site.reason).toMatch(/computation mlp_fedavg failed on this site \(DesignMatrixError in column "pnodes"\)/);
+      expect(site.reason).toMatch(/computation mlp_fedavg failed on this site \(DesignMatrixError in column "pnodes"\); check the spec against the values of that column/);
       expect(site.reason).not.toMatch(/is not one of/);
     }
     expect(round?.sites).toHaveLength(SITE_COUNT);

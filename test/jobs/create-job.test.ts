@@ -93,7 +93,7 @@ describe.each(databaseTargets())('job creation on %s', (target) => {
     const response = await create(project, { datasetLinkIds: [modelSite?.linkId, outsideSite?.linkId] });
 
     expect(response.status, JSON.stringify(response.body)).toBe(422);
-    expect(response.body.detail).toContain(`dataset links ${outsideSite?.linkId} are to datasets outside model ${project.modelId}`);
+    expect(response.body.detail).toContain(`dataset link(s) ${outsideSite?.linkId} lead to datasets outside model ${project.modelId}`);
     expect(response.body.detail).toContain('create a model whose datasetLinkIds include them');
     expect(response.body.detail).not.toContain(`${modelSite?.linkId} `);
     expect(response.body.errors).toEqual([{ path: 'body.datasetLinkIds.1', message: expect.stringContaining(`dataset link ${outsideSite?.linkId} is to dataset ${outsideSite?.datasetId}`) }]);

@@ -12,7 +12,9 @@ export type DatasetLinkRow = typeof datasetLinks.$inferSelect;
 
 /**
  * Records a project member's request to use a dataset in a project. The dataset's owner must be a
- * member of the project's partnership: a hospital outside the collaboration cannot be asked.
+ * member of the project's partnership: a hospital outside the collaboration cannot be asked. A
+ * project has one link per dataset, so asking again after a rejection or a revocation reopens
+ * that link as a new request. Its earlier decisions stay in the audit log.
  */
 export async function requestDatasetLink(
   context: ServiceContext,
@@ -38,8 +40,25 @@ export async function requestDatasetLink(
       .select({ id: datasetLinks.id, state: datasetLinks.state })
       .from(datasetLinks)
       .where(and(eq(datasetLinks.projectId, project.id), eq(datasetLinks.datasetId, dataset.id)));
-    if (existing) {
+    if (existing && (existing.state === 'requested' || existing.state === 'approved')) {
       throw new ApiError('conflict', `dataset ${dataset.id} is already linked to project ${project.id} as ${existing.id} (state ${existing.state})`);
+    }
+    if (existing) {
+      const [reopened] = await tx
+        .update(datasetLinks)
+        .set({
+          state: 'requested',
+          requestedByOrganizationId: requester.organizationId,
+          requestedBy: context.actor.id,
+          decidedBy: null,
+          decidedAt: null,
+          updatedAt: context.now,
+        })
+        .where(eq(datasetLinks.id, existing.id))
+        .returning();
+      if (!reopened) throw new Error(`dataset link ${existing.id} disappeared while its project was locked`);
+      await recordLinkEvent(tx, context, reopened, 'dataset_link.requested');
+      return reopened;
     }
 
     const [link] = await tx

@@ -228,7 +228,7 @@ async function loadModelLinks(deps: SchedulerDependencies, projectId: string, mo
     const list = model.datasetIds.map((datasetId) => linked.get(datasetId) ?? `${datasetId} (no link)`).join(', ');
     throw new ApiError(
       'invalid_state',
-      `model ${model.id} has no approved dataset link in project ${projectId}; its datasets are ${list}. Ask the data officers of those datasets to approve their links, or create a model on approved links`,
+      `model ${model.id} has no approved dataset link in project ${projectId}; its datasets are ${list}. Request again any link that was rejected or revoked, ask the data officers of those datasets to approve the links, or create a model on approved links`,
     );
   }
   return approved;
@@ -259,7 +259,7 @@ async function loadRequestedLinks(deps: SchedulerDependencies, projectId: string
   if (outsideIds.length > 0) {
     throw new ApiError(
       'unprocessable',
-      `dataset links ${outsideIds.join(', ')} are to datasets outside model ${model.id}, whose spec was checked against and approved for datasets ${model.datasetIds.join(', ')} only; ` +
+      `dataset link(s) ${outsideIds.join(', ')} lead to datasets outside model ${model.id}, whose spec was checked against and approved for datasets ${model.datasetIds.join(', ')} only; ` +
         'leave those links out, or create a model whose datasetLinkIds include them and have its spec approved',
       { errors },
     );
@@ -268,7 +268,10 @@ async function loadRequestedLinks(deps: SchedulerDependencies, projectId: string
   const unapproved = rows.filter((row) => row.linkState !== 'approved');
   if (unapproved.length > 0) {
     const list = unapproved.map((row) => `${row.linkId} (${row.linkState})`).join(', ');
-    throw new ApiError('invalid_state', `dataset links ${list} are not approved; ask the data officer of the dataset's organization to approve them`);
+    throw new ApiError(
+      'invalid_state',
+      `dataset link(s) ${list} not approved; request again any that was rejected or revoked, then ask the data officer of the dataset's organization to approve it`,
+    );
   }
   return rows;
 }

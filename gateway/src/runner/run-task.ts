@@ -167,7 +167,8 @@ async function computeContribution(deps: TaskRunDependencies, task: ClaimedTask)
     const column = error instanceof DesignMatrixError && error.column !== undefined ? ` in column "${error.column}"` : '';
     throw new TaskRefusal(
       'computation_failed',
-      `computation ${task.computation} failed on this site (${(error as Error).name}${column}); the site's log has the details`,
+      `computation ${task.computation} failed on this site (${(error as Error).name}${column}); ` +
+        (column ? 'check the spec against the values of that column at the site, whose log names the row and value' : "the site's log has the details"),
     );
   }
 

@@ -15,6 +15,8 @@ export const route = defineRoute({
   operationId: 'datasetLinks.create',
   tags: ['dataset-links'],
   summary: "Request that a dataset be used in a project (project member: owner, admin or data scientist)",
+  description:
+    'A project has one link per dataset. Requesting a dataset whose link was rejected or revoked reopens that link (same id) as a new request for the data officer; a link that is requested or approved gives 409.',
   security: 'apiKey',
   request: { params: idParams('projectId', 'project'), body: jsonBody(requestSchema) },
   responses: { 201: jsonResponse(datasetLinkSchema, 'The link, waiting for the data officer.') },

@@ -66,4 +66,23 @@ describe.each(databaseTargets())('dataset links on %s', (target) => {
     const second = await api.request('POST', `/v1/projects/${seed.projectId}/dataset-links`, { token: seed.partner.dataScientistSecret, body });
     expect(second.status).toBe(409);
   });
+
+  it('reopens a revoked link as a new request', async () => {
+    const seed = await seedCollaboration(api, 'reopen');
+    const body = { datasetId: seed.datasetId };
+    const created = await api.request('POST', `/v1/projects/${seed.projectId}/dataset-links`, { token: seed.partner.dataScientistSecret, body });
+    const link = (await created.json()) as { id: string };
+    await api.request('POST', `/v1/dataset-links/${link.id}/approve`, { token: seed.hospital.dataOfficerSecret });
+    await api.request('POST', `/v1/dataset-links/${link.id}/revoke`, { token: seed.hospital.dataOfficerSecret });
+
+    const again = await api.request('POST', `/v1/projects/${seed.projectId}/dataset-links`, { token: seed.partner.dataScientistSecret, body });
+    const reopened = (await again.json()) as { id: string; state: string };
+
+    expect(again.status, JSON.stringify(reopened)).toBe(201);
+    expect(reopened).toMatchObject({ id: link.id, state: 'requested' });
+    const approved = await api.request('POST', `/v1/dataset-links/${link.id}/approve`, { token: seed.hospital.dataOfficerSecret });
+    expect(((await approved.json()) as { state: string }).state).toBe('approved');
+    const verify = await api.request('POST', '/v1/audit-events/verify', { token: seed.hospital.ownerSecret });
+    expect(((await verify.json()) as { valid: boolean }).valid).toBe(true);
+  });
 });

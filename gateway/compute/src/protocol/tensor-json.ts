@@ -51,7 +51,7 @@ export function tensorMapFromJson(json: TensorMapJson): TensorMap {
   return result;
 }
 
-/** Largest finite float32, so a JSON number beyond it is rejected instead of becoming Infinity. */
+/** Largest finite float32, named in the message for a JSON number that float32 cannot hold. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 const DTYPES: readonly WeightDtype[] = ['F64', 'F32', 'I32', 'I64'];
@@ -77,7 +77,11 @@ function checkTensorJson(entry: unknown, where: string): TensorJson {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     throw new RangeError(`${where} must be an object with dtype, shape and data`);
   }
-  const { dtype, shape, data } = entry as Record<string, unknown>;
+  const { dtype, shape, data, ...extra } = entry as Record<string, unknown>;
+  const unknownKeys = Object.keys(extra);
+  if (unknownKeys.length > 0) {
+    throw new RangeError(`${where} has unknown field(s) ${unknownKeys.map((key) => `"${key}"`).join(', ')}; a tensor has dtype, shape and data only`);
+  }
   if (!DTYPES.includes(dtype as WeightDtype)) {
     throw new RangeError(`${where}.dtype is ${JSON.stringify(dtype)}; use one of ${DTYPES.map((name) => `"${name}"`).join(', ')}`);
   }
@@ -86,7 +90,7 @@ function checkTensorJson(entry: unknown, where: string): TensorJson {
   }
   const size = (shape as number[]).reduce((product, dim) => product * dim, 1);
   if (!Array.isArray(data) || data.length !== size) {
-    const given = Array.isArray(data) ? `${data.length} values` : JSON.stringify(data)?.slice(0, 40) ?? String(data);
+    const given = Array.isArray(data) ? `${data.length} value${data.length === 1 ? '' : 's'}` : (JSON.stringify(data)?.slice(0, 40) ?? String(data));
     throw new RangeError(`${where}.data is ${given}; shape [${(shape as number[]).join(', ')}] needs an array of ${size} values`);
   }
   data.forEach((item: unknown, index) => {
@@ -104,7 +108,8 @@ function valueProblem(dtype: WeightDtype, item: unknown): string | undefined {
       : 'I64 values are decimal strings of 64-bit integers, such as "42"';
   }
   if (typeof item !== 'number' || !Number.isFinite(item)) return 'use a finite number';
-  if (dtype === 'F32' && Math.abs(item) > FLOAT32_MAX) return `F32 values must lie within ±${FLOAT32_MAX}`;
+  // Math.fround rounds to the nearest float32, so a printed maximum such as 3.4028235e38 passes.
+  if (dtype === 'F32' && !Number.isFinite(Math.fround(item))) return `F32 values must lie within ±${FLOAT32_MAX}`;
   if (dtype === 'I32' && !(Number.isInteger(item) && item >= -(2 ** 31) && item < 2 ** 31)) return 'I32 values are whole numbers within the 32-bit range';
   return undefined;
 }

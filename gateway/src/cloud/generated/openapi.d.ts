@@ -415,7 +415,10 @@ export interface paths {
         /** List a project's dataset links and their approval state (any project member) */
         get: operations["datasetLinks.list"];
         put?: never;
-        /** Request that a dataset be used in a project (project member: owner, admin or data scientist) */
+        /**
+         * Request that a dataset be used in a project (project member: owner, admin or data scientist)
+         * @description A project has one link per dataset. Requesting a dataset whose link was rejected or revoked reopens that link (same id) as a new request for the data officer; a link that is requested or approved gives 409.
+         */
         post: operations["datasetLinks.create"];
         delete?: never;
         options?: never;
