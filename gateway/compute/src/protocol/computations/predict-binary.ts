@@ -1,9 +1,6 @@
 import { logisticNetworkConfig } from '../../logistic/logistic-fedavg.js';
-import { predictProbabilities } from '../../mlp/local-training.js';
 import type { NetworkConfig } from '../../mlp/network-config.js';
 import { federatedTrainingPlanFromSpec } from '../../mlp/spec-config.js';
-import { compilePredictGraph } from '../../mlp/train-step-graph.js';
-import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Computation } from '../computation.js';
 import { countWithheld, releasedCounts, withheldMaskName, withholdSmallCells } from '../small-cells.js';
@@ -13,6 +10,7 @@ import { parseTensorMapJson, tensorMapFromJson, tensorMapToJson, type TensorMapJ
 import { logisticWeights } from './logistic-newton.js';
 import { checkModelWeights } from './model-weights.js';
 import { rejectUnknownOptions } from './options.js';
+import { scoreRows } from './score-rows.js';
 
 /** Bins of the released probability histogram, over [0, 1]. */
 const HISTOGRAM_BINS = 10;
@@ -99,13 +97,7 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
     if (!globalTensors) throw new RangeError('predict_binary: the task carries no model weights; the round is malformed');
     const config = networkFor(spec);
     const threshold = parameters.threshold as number;
-    const matrix = buildDesignMatrix(table, spec);
-    const probabilities = await predictProbabilities({
-      graph: compilePredictGraph(config),
-      config,
-      data: { layout: matrix.layout, n: matrix.n, x: matrix.x },
-      weights: globalTensors,
-    });
+    const { matrix, probabilities } = await scoreRows(table, spec, config, globalTensors);
 
     const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
     let predictedPositive = 0;

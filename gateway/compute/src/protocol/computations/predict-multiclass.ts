@@ -1,8 +1,5 @@
-import { predictProbabilities } from '../../mlp/local-training.js';
 import { isSoftmax, outputWidth, type NetworkConfig } from '../../mlp/network-config.js';
 import { federatedTrainingPlanFromSpec } from '../../mlp/spec-config.js';
-import { compilePredictGraph } from '../../mlp/train-step-graph.js';
-import { buildDesignMatrix } from '../../spec/design-matrix.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Computation } from '../computation.js';
 import { featureLayout } from '../feature-layout.js';
@@ -11,6 +8,7 @@ import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTe
 import { parseTensorMapJson, tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 import { checkModelWeights } from './model-weights.js';
 import { rejectUnknownOptions } from './options.js';
+import { scoreRows } from './score-rows.js';
 
 const NAMES = {
   rows: 'predict/rows',
@@ -87,13 +85,7 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
     if (!globalTensors) throw new RangeError('predict_multiclass: the task carries no model weights; the round is malformed');
     const { config, levels } = multiclassNetwork(spec);
     const classes = outputWidth(config);
-    const matrix = buildDesignMatrix(table, spec);
-    const probabilities = await predictProbabilities({
-      graph: compilePredictGraph(config),
-      config,
-      data: { layout: matrix.layout, n: matrix.n, x: matrix.x },
-      weights: globalTensors,
-    });
+    const { matrix, probabilities } = await scoreRows(table, spec, config, globalTensors);
 
     const predictedPerClass = new Array<number>(classes).fill(0);
     const lines = [['row', ...levels.map((level) => `probability_${level}`), 'predicted'].map(csvField).join(',')];

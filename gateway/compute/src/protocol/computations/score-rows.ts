@@ -1,0 +1,24 @@
+import { predictProbabilities } from '../../mlp/local-training.js';
+import type { NetworkConfig } from '../../mlp/network-config.js';
+import { compilePredictGraph } from '../../mlp/train-step-graph.js';
+import { buildDesignMatrix, type ColumnarTable, type DesignMatrix } from '../../spec/design-matrix.js';
+import type { ModelSpec } from '../../spec/model-spec.js';
+import type { TensorMap } from '../../weights/tensor-map.js';
+
+/**
+ * Builds a site's design matrix from the spec and scores every row with the network: n
+ * probabilities for a sigmoid output, n × classes for a softmax one.
+ *
+ * NOTE: buildDesignMatrix reads and checks the outcome column too, so a prediction job needs rows
+ * that carry the outcome (with a value the spec accepts); unlabelled rows cannot be scored yet.
+ */
+export async function scoreRows(table: ColumnarTable, spec: ModelSpec, config: NetworkConfig, weights: TensorMap): Promise<{ matrix: DesignMatrix; probabilities: Float64Array }> {
+  const matrix = buildDesignMatrix(table, spec);
+  const probabilities = await predictProbabilities({
+    graph: compilePredictGraph(config),
+    config,
+    data: { layout: matrix.layout, n: matrix.n, x: matrix.x },
+    weights,
+  });
+  return { matrix, probabilities };
+}
