@@ -14,12 +14,15 @@ export interface TaskDescription {
   cohortSize: number;
 }
 
-/** Builds the task description of a spec: its family and every column it reads. */
-export function describeTask(task: { projectId: string; spec: ModelSpec; round: number; cohortSize: number }): TaskDescription {
+/**
+ * Builds the task description of a spec: its family and every column it reads, leaving the
+ * outcome out for a computation that scores rows without it (`readsOutcome: false`).
+ */
+export function describeTask(task: { projectId: string; spec: ModelSpec; round: number; cohortSize: number; readsOutcome?: boolean }): TaskDescription {
   return {
     projectId: task.projectId,
     modelFamily: task.spec.family,
-    columns: listUsedColumns(task.spec),
+    columns: listUsedColumns(task.spec, { outcome: task.readsOutcome !== false }),
     round: task.round,
     cohortSize: task.cohortSize,
   };

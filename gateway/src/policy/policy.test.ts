@@ -142,6 +142,18 @@ describe('checkTask', () => {
     });
   });
 
+  it('leaves the outcome out for a task that scores rows', () => {
+    const spec = modelSpecSchema.parse({
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'tgrade', levels: ['I', 'II', 'III'] },
+      features: [{ column: 'age', encoding: 'numeric' }],
+      hyperparameters: { hiddenLayers: [4] },
+    });
+
+    expect(describeTask({ projectId: 'prj_a', spec, round: 1, cohortSize: 10 }).columns).toEqual(['age', 'tgrade']);
+    expect(describeTask({ projectId: 'prj_a', spec, round: 1, cohortSize: 10, readsOutcome: false }).columns).toEqual(['age']);
+  });
+
   it('keeps the exact cohort size out of the reason', () => {
     const decision = checkTask(policy({ minCohortSize: 50 }), task({ cohortSize: 37 }));
 

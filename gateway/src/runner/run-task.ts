@@ -119,7 +119,7 @@ async function computeContribution(deps: TaskRunDependencies, task: ClaimedTask)
   }
 
   // The policy's project, family and column rules need no data: check them before reading the file.
-  checkPolicy(policy, task, spec, Number.MAX_SAFE_INTEGER);
+  checkPolicy(policy, task, spec, Number.MAX_SAFE_INTEGER, computation);
 
   if (deps.signal.aborted) {
     return undefined;
@@ -135,7 +135,7 @@ async function computeContribution(deps: TaskRunDependencies, task: ClaimedTask)
     }
     throw error;
   }
-  checkPolicy(policy, task, spec, countCompleteRows(table, spec));
+  checkPolicy(policy, task, spec, countCompleteRows(table, spec, computation), computation);
 
   await deps.onPhase('downloading');
   const globalTensors = await downloadGlobalTensors(deps, task);
@@ -209,8 +209,9 @@ function findComputation(deps: TaskRunDependencies, task: ClaimedTask, spec: Mod
   return computation;
 }
 
-function checkPolicy(policy: SitePolicy, task: ClaimedTask, spec: ModelSpec, cohortSize: number): void {
-  const decision = checkTask(policy, describeTask({ projectId: task.projectId, spec, round: task.roundNumber, cohortSize }));
+function checkPolicy(policy: SitePolicy, task: ClaimedTask, spec: ModelSpec, cohortSize: number, computation: Computation): void {
+  const readsOutcome = computation.readsOutcome !== false;
+  const decision = checkTask(policy, describeTask({ projectId: task.projectId, spec, round: task.roundNumber, cohortSize, readsOutcome }));
   if (!decision.allowed) {
     throw new TaskRefusal(decision.code, decision.reason);
   }
@@ -220,8 +221,8 @@ function checkPolicy(policy: SitePolicy, task: ClaimedTask, spec: ModelSpec, coh
  * Counts the rows with a value in every column the spec reads: the cohort the task would compute
  * on. A column the dataset lacks is a refusal, named in the reason (column names are not patient data).
  */
-function countCompleteRows(table: ColumnarTable, spec: ModelSpec): number {
-  const columns = listUsedColumns(spec).map((name) => {
+function countCompleteRows(table: ColumnarTable, spec: ModelSpec, computation: Computation): number {
+  const columns = listUsedColumns(spec, { outcome: computation.readsOutcome !== false }).map((name) => {
     const column = table.columns.get(name);
     if (column === undefined) {
       throw new TaskRefusal('invalid_task', `the dataset has no column "${name}", which the model spec reads`);

@@ -117,6 +117,11 @@ export interface Computation<State = unknown> {
   families: readonly ModelFamily[];
   /** Outcome kinds it accepts within those families; absent means every kind the families allow. */
   outcomes?: readonly Outcome['kind'][];
+  /**
+   * False when the site reads the features only (predictions score rows whose outcome is
+   * unknown), so the site's column rules and cohort count leave the outcome out. Default true.
+   */
+  readsOutcome?: boolean;
   /** Validates `settings.options` and returns the initial state; throws an error naming the option. */
   initialState(spec: ModelSpec, settings: ComputationSettings): State;
   planRound(state: State, round: number): RoundPlan;

@@ -376,6 +376,20 @@ describe('computation registry', () => {
       expect(header).toBe('row,probability_low,"probability_mid, ""borderline""",probability_high,predicted');
     });
 
+    it('scores rows without an outcome', async () => {
+      const computation = getComputation('predict_multiclass');
+      const state = computation.initialState(parsed, { maxRounds: 1, options: { weights } });
+      const plan = computation.planRound(state, 1);
+      const labelled = sites[0] as ColumnarTable;
+      const unlabelled: ColumnarTable = { rowCount: labelled.rowCount, columns: new Map([...labelled.columns].filter(([name]) => name !== 'tgrade')) };
+
+      const site = await computation.runSite({ spec: parsed, table: unlabelled, round: 1, parameters: plan.parameters, ...(plan.globalTensors ? { globalTensors: plan.globalTensors } : {}), privacy: { ...EXACT, minCellSize: 1 } });
+
+      expect(computation.readsOutcome).toBe(false);
+      expect(Array.from(site.tensors['predict/rows']?.data as Float64Array)).toEqual([229]);
+      expect(site.siteOnlyFiles?.[0]?.content.trim().split('\n')).toHaveLength(230);
+    });
+
     it('reports classes withheld at a site as null', async () => {
       const computation = getComputation('predict_multiclass');
       const state = computation.initialState(parsed, { maxRounds: 1, options: { weights } });

@@ -186,6 +186,26 @@ describe('buildDesignMatrix', () => {
     expect(parsed.error?.issues[0]?.message).toContain('column "cens" is the outcome; remove it from the features');
   });
 
+  it('builds the features alone for scoring, without an outcome column', () => {
+    const table = tableFromColumns({
+      age: { type: 'number', values: [40, 50, 70] },
+      grade: { type: 'categorical', levels: ['I', 'II'], values: ['I', null, 'II'] },
+    });
+    const spec = modelSpecSchema.parse({
+      family: 'mlp_classifier',
+      outcome: { kind: 'multiclass', column: 'stage', levels: ['a', 'b'] },
+      features: [{ column: 'age', encoding: 'numeric' }],
+      hyperparameters: { hiddenLayers: [2] },
+    });
+
+    const matrix = buildDesignMatrix(table, spec, { outcome: false });
+
+    expect(Array.from(matrix.x)).toEqual([40, 50, 70]);
+    expect(matrix.y).toBeUndefined();
+    expect(listUsedColumns(spec, { outcome: false })).toEqual(['age']);
+    expect(() => buildDesignMatrix(table, spec)).toThrow('column "stage" is used by the model spec but not found in the dataset');
+  });
+
   it('rejects a column listed twice in the features', () => {
     const parsed = modelSpecSchema.safeParse({
       family: 'logistic_regression',

@@ -71,15 +71,16 @@ export class DesignMatrixError extends Error {
 }
 
 /**
- * Builds the float64 feature matrix and outcome vectors that a spec describes from a table.
+ * Builds the float64 feature matrix and outcome vectors that a spec describes from a table. With
+ * `{ outcome: false }` it builds the features alone, for scoring rows whose outcome is unknown.
  *
  * Numeric features are `(value - center) / scale` (center 0 and scale 1 when absent).
  * Categorical features become treatment-contrast dummies, one per level other than the reference,
  * in the spec's level order, as R's `model.matrix` with `contr.treatment` builds them. A row with a
  * missing value in any column the spec uses is dropped (`drop_rows`) or rejected (`fail`).
  */
-export function buildDesignMatrix(table: ColumnarTable, spec: ModelSpec): DesignMatrix {
-  const usedColumns = listUsedColumns(spec);
+export function buildDesignMatrix(table: ColumnarTable, spec: ModelSpec, options: UsedColumnOptions = {}): DesignMatrix {
+  const usedColumns = listUsedColumns(spec, options);
   for (const name of usedColumns) {
     requireColumn(table, name);
   }
@@ -110,7 +111,9 @@ export function buildDesignMatrix(table: ColumnarTable, spec: ModelSpec): Design
   };
 
   const outcome = spec.outcome;
-  if (outcome.kind === 'survival') {
+  if (options.outcome === false) {
+    // Scoring reads the features only: the rows need no outcome, not even a column for it.
+  } else if (outcome.kind === 'survival') {
     matrix.time = encodeSurvivalTime(table, outcome.time, keptRows);
     matrix.event = encodeEventIndicator(table, outcome.event, keptRows);
   } else if (outcome.kind === 'binary') {
@@ -127,10 +130,18 @@ export function buildDesignMatrix(table: ColumnarTable, spec: ModelSpec): Design
   return matrix;
 }
 
-/** Lists every column a spec reads (features, outcome, grouping), without duplicates. */
-export function listUsedColumns(spec: ModelSpec): string[] {
+/** Which columns of a spec a computation reads. */
+export interface UsedColumnOptions {
+  /** False for a computation that scores rows without their outcome (predictions); default true. */
+  outcome?: boolean;
+}
+
+/** Lists every column a spec reads (features, outcome unless left out, grouping), without duplicates. */
+export function listUsedColumns(spec: ModelSpec, options: UsedColumnOptions = {}): string[] {
   const names = spec.features.map((feature) => feature.column);
-  if (spec.outcome.kind === 'survival') {
+  if (options.outcome === false) {
+    // Left out: the caller reads the features only.
+  } else if (spec.outcome.kind === 'survival') {
     names.push(spec.outcome.time, spec.outcome.event);
   } else {
     names.push(spec.outcome.column);

@@ -45,6 +45,7 @@ function networkFor(spec: ModelSpec): NetworkConfig {
 export const predictBinaryComputation: Computation<PredictBinaryState> = {
   name: 'predict_binary',
   kind: 'predict',
+  readsOutcome: false,
   families: ['logistic_regression', 'mlp_classifier'],
   outcomes: ['binary'],
 

@@ -53,6 +53,7 @@ function csvField(text: string): string {
 export const predictMulticlassComputation: Computation<PredictMulticlassState> = {
   name: 'predict_multiclass',
   kind: 'predict',
+  readsOutcome: false,
   families: ['mlp_classifier'],
   outcomes: ['multiclass'],
 

@@ -6,14 +6,12 @@ import type { ModelSpec } from '../../spec/model-spec.js';
 import type { TensorMap } from '../../weights/tensor-map.js';
 
 /**
- * Builds a site's design matrix from the spec and scores every row with the network: n
- * probabilities for a sigmoid output, n × classes for a softmax one.
- *
- * NOTE: buildDesignMatrix reads and checks the outcome column too, so a prediction job needs rows
- * that carry the outcome (with a value the spec accepts); unlabelled rows cannot be scored yet.
+ * Builds a site's feature matrix from the spec and scores every row with the network: n
+ * probabilities for a sigmoid output, n × classes for a softmax one. The outcome is not read, so
+ * rows without one are scored too, and the dataset may lack the outcome column.
  */
 export async function scoreRows(table: ColumnarTable, spec: ModelSpec, config: NetworkConfig, weights: TensorMap): Promise<{ matrix: DesignMatrix; probabilities: Float64Array }> {
-  const matrix = buildDesignMatrix(table, spec);
+  const matrix = buildDesignMatrix(table, spec, { outcome: false });
   const probabilities = await predictProbabilities({
     graph: compilePredictGraph(config),
     config,
