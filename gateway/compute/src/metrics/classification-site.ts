@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { GraphBuilder, type TensorValue } from '../onnx/index.js';
+import { GraphBuilder, ONNX_DATA_TYPE, type TensorValue } from '../onnx/index.js';
 import { float64Layout } from '../stats/site-layout.js';
 import type { TensorLayout } from '../weights/tensor-map.js';
 import {
@@ -20,8 +20,6 @@ export const LOG_LOSS_EPSILON = 1e-15;
 /** Rows per run: the graph is O(n) in memory, so the limit only bounds the feed size. */
 const CHUNK_ROWS = 1 << 20;
 
-const ONNX_DOUBLE = 11;
-const ONNX_INT64 = 7;
 
 /** Inputs and score binning of the binary-classification metrics graph. */
 export const classificationPlanSchema = z
@@ -75,16 +73,16 @@ export function compileClassificationSiteGraph(planInput: ClassificationPlanInpu
 
   const scoreInput = graph.input(plan.score, plan.dtype, ['n']);
   const y = graph.input(plan.label, 'float64', ['n']);
-  const rawScore = plan.dtype === 'float64' ? scoreInput : graph.op1('Cast', [scoreInput], { to: ONNX_DOUBLE });
+  const rawScore = plan.dtype === 'float64' ? scoreInput : graph.op1('Cast', [scoreInput], { to: ONNX_DATA_TYPE.float64 });
   const constant = (value: number): string => graph.constant('float64', [], [value]);
   const one = constant(1);
   const sum = (value: string): string => graph.op1('ReduceSum', [value], { keepdims: 0 });
 
   const p = graph.op1('Clip', [rawScore, constant(0), one]);
   const notY = graph.op1('Sub', [one, y]);
-  const predicted = graph.op1('Cast', [graph.op1('GreaterOrEqual', [p, constant(plan.threshold)])], { to: ONNX_DOUBLE });
+  const predicted = graph.op1('Cast', [graph.op1('GreaterOrEqual', [p, constant(plan.threshold)])], { to: ONNX_DATA_TYPE.float64 });
 
-  const rowsVector = graph.op1('Cast', [graph.op1('Shape', [y])], { to: ONNX_DOUBLE });
+  const rowsVector = graph.op1('Cast', [graph.op1('Shape', [y])], { to: ONNX_DATA_TYPE.float64 });
   emit(graph.op1('Squeeze', [rowsVector, graph.constant('int64', [1], [0])]), classificationOutputs.rows, []);
   emit(sum(y), classificationOutputs.positives, []);
   emit(sum(graph.op1('Mul', [y, predicted])), classificationOutputs.truePositives, []);
@@ -101,8 +99,8 @@ export function compileClassificationSiteGraph(planInput: ClassificationPlanInpu
 
   const bin = graph.op1('Min', [graph.op1('Floor', [graph.op1('Mul', [p, constant(plan.bins)])]), constant(plan.bins - 1)]);
   const cell = graph.op1('Add', [
-    graph.op1('Cast', [graph.op1('Mul', [y, constant(plan.bins)])], { to: ONNX_INT64 }),
-    graph.op1('Cast', [bin], { to: ONNX_INT64 }),
+    graph.op1('Cast', [graph.op1('Mul', [y, constant(plan.bins)])], { to: ONNX_DATA_TYPE.int64 }),
+    graph.op1('Cast', [bin], { to: ONNX_DATA_TYPE.int64 }),
   ]);
   const ones = graph.op1('Add', [graph.op1('Mul', [y, constant(0)]), one]);
   const flat = graph.op1('ScatterElements', [graph.constant('float64', [2 * plan.bins], new Float64Array(2 * plan.bins)), cell, ones], {

@@ -1,5 +1,5 @@
 import type { ConcordanceCounts } from '../cox/concordance.js';
-import { GraphBuilder, type TensorValue } from '../onnx/index.js';
+import { GraphBuilder, ONNX_DATA_TYPE, type TensorValue } from '../onnx/index.js';
 import { float64Layout } from '../stats/site-layout.js';
 import type { TensorLayout } from '../weights/tensor-map.js';
 import {
@@ -31,7 +31,6 @@ export const CHUNK_END_INPUT = 'chunk/end';
 /** Elements of the chunk × n pair matrices per run (each matrix is at most 16 MiB as float64). */
 const PAIR_CHUNK_ELEMENTS = 1 << 21;
 
-const ONNX_DOUBLE = 11;
 
 export interface ConcordanceInputs {
   time: string;
@@ -73,7 +72,7 @@ export function compileConcordanceSiteGraph(inputs: ConcordanceInputs): Compiled
   const time = graph.input(inputs.time, 'float64', ['n']);
   const event = graph.input(inputs.event, 'float64', ['n']);
   const riskInput = graph.input(inputs.risk, dtype, ['n']);
-  const risk = dtype === 'float64' ? riskInput : graph.op1('Cast', [riskInput], { to: ONNX_DOUBLE });
+  const risk = dtype === 'float64' ? riskInput : graph.op1('Cast', [riskInput], { to: ONNX_DATA_TYPE.float64 });
   const strata = inputs.strata === undefined ? undefined : graph.input(inputs.strata, 'int64', ['n']);
   const start = graph.input(CHUNK_START_INPUT, 'int64', [1]);
   const end = graph.input(CHUNK_END_INPUT, 'int64', [1]);
@@ -112,7 +111,7 @@ export function compileConcordanceSiteGraph(inputs: ConcordanceInputs): Compiled
 
   const sameRisk = graph.op1('Equal', [riskI, riskJ]);
   const count = (mask: string, name: string): void => {
-    const total = graph.op1('ReduceSum', [graph.op1('Cast', [mask], { to: ONNX_DOUBLE })], { keepdims: 0 });
+    const total = graph.op1('ReduceSum', [graph.op1('Cast', [mask], { to: ONNX_DATA_TYPE.float64 })], { keepdims: 0 });
     graph.op('Identity', [total], {}, { name });
     graph.output(name, 'float64', []);
   };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { MAX_CLASSES } from '../mlp/network-config.js';
-import { GraphBuilder, type TensorValue } from '../onnx/index.js';
+import { GraphBuilder, ONNX_DATA_TYPE, type TensorValue } from '../onnx/index.js';
 import { float64Layout } from '../stats/site-layout.js';
 import type { TensorLayout } from '../weights/tensor-map.js';
 import {
@@ -25,8 +25,6 @@ const CHUNK_CELLS = 1 << 20;
 /** Allowed deviation of a row's probability sum from 1, by input dtype. */
 const ROW_SUM_TOLERANCE = { float64: 1e-6, float32: 1e-4 } as const;
 
-const ONNX_DOUBLE = 11;
-const ONNX_INT64 = 7;
 
 /** Inputs and score binning of the multi-class classification metrics graph. */
 export const multiclassPlanSchema = z
@@ -95,19 +93,19 @@ export function compileMulticlassSiteGraph(planInput: MulticlassPlanInput): Comp
 
   const probabilityInput = graph.input(plan.probabilities, plan.dtype, ['n', classes]);
   const label = graph.input(plan.label, 'float64', ['n']);
-  const rawProbability = plan.dtype === 'float64' ? probabilityInput : graph.op1('Cast', [probabilityInput], { to: ONNX_DOUBLE });
+  const rawProbability = plan.dtype === 'float64' ? probabilityInput : graph.op1('Cast', [probabilityInput], { to: ONNX_DATA_TYPE.float64 });
   const constant = (value: number): string => graph.constant('float64', [], [value]);
   const int64Constant = (values: number[]): string => graph.constant('int64', [values.length], values);
   const sumAll = (value: string): string => graph.op1('ReduceSum', [value], { keepdims: 0 });
   const p = graph.op1('Clip', [rawProbability, constant(0), constant(1)]);
 
-  const rowsVector = graph.op1('Cast', [graph.op1('Shape', [label])], { to: ONNX_DOUBLE });
+  const rowsVector = graph.op1('Cast', [graph.op1('Shape', [label])], { to: ONNX_DATA_TYPE.float64 });
   emit(graph.op1('Squeeze', [rowsVector, int64Constant([0])]), multiclassOutputs.rows, []);
 
   // One-hot [n, K]: the label column [n, 1] against the class indices [1, K].
   const classIndex = graph.constant('float64', [1, classes], Float64Array.from({ length: classes }, (_, k) => k));
   const labelColumn = graph.op1('Unsqueeze', [label, int64Constant([1])]);
-  const oneHot = graph.op1('Cast', [graph.op1('Equal', [labelColumn, classIndex])], { to: ONNX_DOUBLE });
+  const oneHot = graph.op1('Cast', [graph.op1('Equal', [labelColumn, classIndex])], { to: ONNX_DATA_TYPE.float64 });
 
   // The row sum of p ⊙ onehot is p_label exactly, because every other term is +0.
   const labelProbability = graph.op1('ReduceSum', [graph.op1('Mul', [p, oneHot]), int64Constant([1])], { keepdims: 0 });
@@ -121,7 +119,7 @@ export function compileMulticlassSiteGraph(planInput: MulticlassPlanInput): Comp
   const ones = graph.op1('Add', [graph.op1('Mul', [label, constant(0)]), constant(1)]);
   const predicted = graph.op1('ArgMax', [p], { axis: 1, keepdims: 0, select_last_index: 0 });
   const confusionCell = graph.op1('Add', [
-    graph.op1('Mul', [graph.op1('Cast', [label], { to: ONNX_INT64 }), graph.constant('int64', [], [classes])]),
+    graph.op1('Mul', [graph.op1('Cast', [label], { to: ONNX_DATA_TYPE.int64 }), graph.constant('int64', [], [classes])]),
     predicted,
   ]);
   const confusionFlat = graph.op1('ScatterElements', [zeros(graph, classes * classes), confusionCell, ones], {
@@ -134,7 +132,7 @@ export function compileMulticlassSiteGraph(planInput: MulticlassPlanInput): Comp
   const bin = graph.op1('Min', [graph.op1('Floor', [graph.op1('Mul', [p, constant(plan.bins)])]), constant(plan.bins - 1)]);
   const classOffset = graph.constant('float64', [1, classes], Float64Array.from({ length: classes }, (_, k) => 2 * plan.bins * k));
   const histogramCell = graph.op1('Add', [graph.op1('Add', [classOffset, graph.op1('Mul', [oneHot, constant(plan.bins)])]), bin]);
-  const histogramCellFlat = graph.op1('Reshape', [graph.op1('Cast', [histogramCell], { to: ONNX_INT64 }), int64Constant([-1])]);
+  const histogramCellFlat = graph.op1('Reshape', [graph.op1('Cast', [histogramCell], { to: ONNX_DATA_TYPE.int64 }), int64Constant([-1])]);
   const cellOnes = graph.op1('Add', [graph.op1('Mul', [graph.op1('Reshape', [p, int64Constant([-1])]), constant(0)]), constant(1)]);
   const histogramFlat = graph.op1('ScatterElements', [zeros(graph, classes * 2 * plan.bins), histogramCellFlat, cellOnes], {
     axis: 0,

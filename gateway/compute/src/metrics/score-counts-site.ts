@@ -1,4 +1,4 @@
-import { GraphBuilder, runGraph } from '../onnx/index.js';
+import { GraphBuilder, ONNX_DATA_TYPE, runGraph } from '../onnx/index.js';
 import { finishSiteGraph, float64Vector, readFloat64, type CompiledSiteGraph, type SiteTensors } from '../stats/site-graph.js';
 import { checkScoresAndLabels } from './classification-site.js';
 
@@ -6,8 +6,6 @@ export const SCORE_VALUES_OUTPUT = 'metrics/score_values';
 /** `[scores, 2]`: negatives and positives per distinct score. */
 export const SCORE_COUNTS_OUTPUT = 'metrics/score_counts';
 
-const ONNX_DOUBLE = 11;
-const ONNX_INT64 = 7;
 
 /** Rows per distinct score and class, for the exact AUC. Sites with the same score add their rows. */
 export interface ScoreCounts {
@@ -31,7 +29,7 @@ export function compileScoreCountsSiteGraph(names: { score: string; label: strin
   const graph = new GraphBuilder('score_counts', { docString: `Onsite exact-AUC counts per distinct score; ${JSON.stringify({ ...names, dtype })}` });
   const scoreInput = graph.input(names.score, dtype, ['n']);
   const y = graph.input(names.label, 'float64', ['n']);
-  const score = dtype === 'float64' ? scoreInput : graph.op1('Cast', [scoreInput], { to: ONNX_DOUBLE });
+  const score = dtype === 'float64' ? scoreInput : graph.op1('Cast', [scoreInput], { to: ONNX_DATA_TYPE.float64 });
 
   const [distinct, , inverse] = graph.op('Unique', [score], { sorted: 1 }, { outputs: 4 }) as [string, string, string, string];
   graph.op('Identity', [distinct], {}, { name: SCORE_VALUES_OUTPUT });
@@ -40,7 +38,7 @@ export function compileScoreCountsSiteGraph(names: { score: string; label: strin
   // Cell = distinct-score index × 2 + label.
   const cell = graph.op1('Add', [
     graph.op1('Mul', [inverse, graph.constant('int64', [], [2])]),
-    graph.op1('Cast', [y], { to: ONNX_INT64 }),
+    graph.op1('Cast', [y], { to: ONNX_DATA_TYPE.int64 }),
   ]);
   const cellCount = graph.op1('Mul', [graph.op1('Shape', [distinct]), graph.constant('int64', [1], [2])]);
   const zeros = graph.op1('ConstantOfShape', [cellCount], { value: { type: 'tensor', dtype: 'float64', shape: [1], values: [0] } });

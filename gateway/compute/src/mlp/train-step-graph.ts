@@ -1,4 +1,4 @@
-import { GraphBuilder } from '../onnx/index.js';
+import { GraphBuilder, ONNX_DATA_TYPE } from '../onnx/index.js';
 import { ADAM, checkNetworkConfig, isSoftmax, outputWidth, parameterShapes, type NetworkConfig } from './network-config.js';
 
 /** Names of the train-step graph's inputs and outputs; `<p>` is a parameter name such as `layer0.weight`. */
@@ -23,9 +23,6 @@ export const TRAIN_STEP_GRAPH = {
  */
 export const PREDICT_GRAPH = { x: 'x', probability: 'probability' } as const;
 
-// ONNX TensorProto element types for Cast.
-const ONNX_FLOAT = 1;
-const ONNX_DOUBLE = 11;
 
 interface ForwardPass {
   /** Input of each layer (x, then the hidden activations). */
@@ -119,7 +116,7 @@ export function compileTrainStepGraph(input: NetworkConfig): Uint8Array {
     graph.output(names.loss, dtype, []);
 
     // Rows in the batch as a float [1], for the mean; y is [b, classes], so take its first dim.
-    const batchSize = graph.op1('Cast', [graph.op1('Shape', [y], { end: 1 })], { to: dtype === 'float32' ? ONNX_FLOAT : ONNX_DOUBLE });
+    const batchSize = graph.op1('Cast', [graph.op1('Shape', [y], { end: 1 })], { to: ONNX_DATA_TYPE[dtype] });
     delta = graph.op1('Div', [graph.op1('Sub', [graph.op1('Softmax', [logit], { axis: 1 }), y]), batchSize]);
   } else {
     // Mean cross-entropy: log(1 + e^s) − y·s, with log(1 + e^s) = max(s, 0) + log(1 + e^−|s|).
@@ -131,7 +128,7 @@ export function compileTrainStepGraph(input: NetworkConfig): Uint8Array {
     graph.output(names.loss, dtype, []);
 
     // Batch size as a float, for the mean.
-    const batchSize = graph.op1('Cast', [graph.op1('Shape', [y])], { to: dtype === 'float32' ? ONNX_FLOAT : ONNX_DOUBLE });
+    const batchSize = graph.op1('Cast', [graph.op1('Shape', [y])], { to: ONNX_DATA_TYPE[dtype] });
     delta = graph.op1('Unsqueeze', [
       graph.op1('Div', [graph.op1('Sub', [graph.op1('Sigmoid', [logit]), y]), batchSize]),
       axes1,
@@ -147,7 +144,7 @@ export function compileTrainStepGraph(input: NetworkConfig): Uint8Array {
       const weight = parameters[2 * layer] as string;
       const back = graph.op1('MatMul', [delta, graph.op1('Transpose', [weight], { perm: [1, 0] })]);
       const active = graph.op1('Cast', [graph.op1('Greater', [forward.preActivations[layer - 1] as string, scalar(0)])], {
-        to: dtype === 'float32' ? ONNX_FLOAT : ONNX_DOUBLE,
+        to: ONNX_DATA_TYPE[dtype],
       });
       delta = graph.op1('Mul', [back, active]);
     }

@@ -1,4 +1,6 @@
+import type { TensorMap } from '../weights/tensor-map.js';
 import { SiteRefusal, type SitePrivacy } from './computation.js';
+import { readVector, sumVectors, vectorTensor } from './tensor-codec.js';
 
 /**
  * Name of the 0/1 tensor that marks which cells of the count tensor `name` a site withheld. Sites
@@ -54,4 +56,28 @@ export function countWithheld(mask: Float64Array): number {
 /** Returns the counts with every cell withheld at any site (mask above 0) replaced by null. */
 export function releasedCounts(counts: readonly number[], mask: readonly number[]): (number | null)[] {
   return counts.map((count, index) => ((mask[index] as number) > 0 ? null : count));
+}
+
+/** A site's released counts of one tensor with the mask of the cells it withheld. */
+export interface MaskedCounts {
+  counts: number[];
+  withheld: number[];
+}
+
+/** Returns a count tensor and its withheld-cell mask, named as `withheldMaskName` names them. */
+export function maskedCountTensors(name: string, counts: ArrayLike<number>, mask: ArrayLike<number>): TensorMap {
+  return { [name]: vectorTensor(counts), [withheldMaskName(name)]: vectorTensor(mask) };
+}
+
+/** Reads a count tensor and its mask from a contribution, naming `what` in an error. */
+export function readMaskedCounts(tensors: TensorMap, name: string, length: number, what: string): MaskedCounts {
+  return { counts: readVector(tensors, name, length, what), withheld: readVector(tensors, withheldMaskName(name), length, what) };
+}
+
+/** Adds the sites' counts. A cell withheld at any site is null, because its sum would be partial. */
+export function poolMaskedCounts(sites: readonly MaskedCounts[], length: number): (number | null)[] {
+  return releasedCounts(
+    sumVectors(sites.map((site) => site.counts), length),
+    sumVectors(sites.map((site) => site.withheld), length),
+  );
 }

@@ -1,4 +1,4 @@
-import { GraphBuilder, type TensorValue } from '../onnx/index.js';
+import { GraphBuilder, ONNX_DATA_TYPE, type TensorValue } from '../onnx/index.js';
 import type { ColumnarTable, TableColumn } from '../spec/index.js';
 import { descriptiveOutputs, descriptivePlanSchema, type DescriptivePlan, type DescriptivePlanInput } from './descriptive-plan.js';
 import { finishSiteGraph, int64Vector, runSummingGraphInChunks, type CompiledSiteGraph, type SiteTensors } from './site-graph.js';
@@ -6,7 +6,6 @@ import { finishSiteGraph, int64Vector, runSummingGraphInChunks, type CompiledSit
 /** Elements of the largest rows × cells comparison matrix per run: 32 MiB once cast to float64. */
 const CHUNK_ELEMENTS = 1 << 22;
 
-const ONNX_DOUBLE = 11;
 
 /**
  * Compiles the site graph of a descriptive-statistics plan. Inputs are named after the columns:
@@ -30,7 +29,7 @@ export function compileDescriptiveSiteGraph(planInput: DescriptivePlanInput): Co
 
   const axis0 = graph.constant('int64', [1], [0]);
   const sumRows = (value: string): string => graph.op1('ReduceSum', [value, axis0], { keepdims: 0 });
-  const asDouble = (value: string): string => graph.op1('Cast', [value], { to: ONNX_DOUBLE });
+  const asDouble = (value: string): string => graph.op1('Cast', [value], { to: ONNX_DATA_TYPE.float64 });
   const zero = graph.constant('float64', [], [0]);
 
   let rows: string | undefined;

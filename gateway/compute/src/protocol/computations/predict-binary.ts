@@ -3,9 +3,9 @@ import type { NetworkConfig } from '../../mlp/network-config.js';
 import { federatedTrainingPlanFromSpec } from '../../mlp/spec-config.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Computation } from '../computation.js';
-import { countWithheld, releasedCounts, withheldMaskName, withholdSmallCells } from '../small-cells.js';
+import { countWithheld, maskedCountTensors, poolMaskedCounts, readMaskedCounts, withheldMaskName, withholdSmallCells } from '../small-cells.js';
 import { featureLayout } from '../feature-layout.js';
-import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTensor } from '../tensor-codec.js';
+import { float64Spec, readScalar, scalarTensor } from '../tensor-codec.js';
 import { parseTensorMapJson, tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 import { logisticWeights } from './logistic-newton.js';
 import { checkModelWeights } from './model-weights.js';
@@ -121,10 +121,8 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
     return {
       tensors: {
         [NAMES.rows]: scalarTensor(matrix.n),
-        [NAMES.predictedPositive]: scalarTensor(predictedClasses[1] as number),
-        [withheldMaskName(NAMES.predictedPositive)]: scalarTensor(classMask[1] as number),
-        [NAMES.histogram]: vectorTensor(histogram),
-        [withheldMaskName(NAMES.histogram)]: vectorTensor(histogramMask),
+        ...maskedCountTensors(NAMES.predictedPositive, [predictedClasses[1] as number], [classMask[1] as number]),
+        ...maskedCountTensors(NAMES.histogram, histogram, histogramMask),
       },
       sampleCount: matrix.n,
       metrics: { withheldCells: countWithheld(histogramMask) + countWithheld(classMask) },
@@ -139,16 +137,10 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
       return {
         siteId: entry.siteId,
         rows: readScalar(tensors, NAMES.rows, what),
-        predictedPositive: readScalar(tensors, NAMES.predictedPositive, what),
-        positiveWithheld: readScalar(tensors, withheldMaskName(NAMES.predictedPositive), what),
-        histogram: readVector(tensors, NAMES.histogram, HISTOGRAM_BINS, what),
-        histogramWithheld: readVector(tensors, withheldMaskName(NAMES.histogram), HISTOGRAM_BINS, what),
+        predictedPositive: readMaskedCounts(tensors, NAMES.predictedPositive, 1, what),
+        histogram: readMaskedCounts(tensors, NAMES.histogram, HISTOGRAM_BINS, what),
       };
     });
-    // A cell withheld at any site is null in the pooled figures too, because its sum would be partial.
-    const histogram = sumVectors(perSite.map((site) => site.histogram), HISTOGRAM_BINS);
-    const histogramWithheld = sumVectors(perSite.map((site) => site.histogramWithheld), HISTOGRAM_BINS);
-    const positiveWithheld = perSite.some((site) => site.positiveWithheld > 0);
 
     return {
       state,
@@ -156,13 +148,16 @@ export const predictBinaryComputation: Computation<PredictBinaryState> = {
       roundMetrics: { sites: contributions.length },
       results: {
         rows: perSite.reduce((sum, site) => sum + site.rows, 0),
-        predictedPositive: positiveWithheld ? null : perSite.reduce((sum, site) => sum + site.predictedPositive, 0),
-        histogram: { binEdges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, index) => index / HISTOGRAM_BINS), counts: releasedCounts(histogram, histogramWithheld) },
+        predictedPositive: poolMaskedCounts(perSite.map((site) => site.predictedPositive), 1)[0],
+        histogram: {
+          binEdges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, index) => index / HISTOGRAM_BINS),
+          counts: poolMaskedCounts(perSite.map((site) => site.histogram), HISTOGRAM_BINS),
+        },
         perSite: perSite.map((site) => ({
           siteId: site.siteId,
           rows: site.rows,
-          predictedPositive: site.positiveWithheld > 0 ? null : site.predictedPositive,
-          histogram: releasedCounts(site.histogram, site.histogramWithheld),
+          predictedPositive: poolMaskedCounts([site.predictedPositive], 1)[0],
+          histogram: poolMaskedCounts([site.histogram], HISTOGRAM_BINS),
         })),
         threshold: state.threshold,
       },

@@ -3,8 +3,8 @@ import { federatedTrainingPlanFromSpec } from '../../mlp/spec-config.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Computation } from '../computation.js';
 import { featureLayout } from '../feature-layout.js';
-import { countWithheld, releasedCounts, withheldMaskName, withholdSmallCells } from '../small-cells.js';
-import { float64Spec, readScalar, readVector, scalarTensor, sumVectors, vectorTensor } from '../tensor-codec.js';
+import { countWithheld, maskedCountTensors, poolMaskedCounts, readMaskedCounts, withheldMaskName, withholdSmallCells } from '../small-cells.js';
+import { float64Spec, readScalar, scalarTensor } from '../tensor-codec.js';
 import { parseTensorMapJson, tensorMapFromJson, tensorMapToJson, type TensorMapJson } from '../tensor-json.js';
 import { checkModelWeights } from './model-weights.js';
 import { rejectUnknownOptions } from './options.js';
@@ -104,8 +104,7 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
     return {
       tensors: {
         [NAMES.rows]: scalarTensor(matrix.n),
-        [NAMES.predictedPerClass]: vectorTensor(predictedPerClass),
-        [withheldMaskName(NAMES.predictedPerClass)]: vectorTensor(mask),
+        ...maskedCountTensors(NAMES.predictedPerClass, predictedPerClass, mask),
       },
       sampleCount: matrix.n,
       metrics: { withheldCells: countWithheld(mask) },
@@ -121,13 +120,9 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
       return {
         siteId: entry.siteId,
         rows: readScalar(tensors, NAMES.rows, what),
-        predictedPerClass: readVector(tensors, NAMES.predictedPerClass, classes, what),
-        withheld: readVector(tensors, withheldMaskName(NAMES.predictedPerClass), classes, what),
+        predictedPerClass: readMaskedCounts(tensors, NAMES.predictedPerClass, classes, what),
       };
     });
-    // A class withheld at any site is null in the pooled counts too, because its sum would be partial.
-    const pooled = sumVectors(perSite.map((site) => site.predictedPerClass), classes);
-    const withheld = sumVectors(perSite.map((site) => site.withheld), classes);
 
     return {
       state,
@@ -136,8 +131,8 @@ export const predictMulticlassComputation: Computation<PredictMulticlassState> =
       results: {
         rows: perSite.reduce((sum, site) => sum + site.rows, 0),
         levels: state.levels,
-        predictedPerClass: releasedCounts(pooled, withheld),
-        perSite: perSite.map((site) => ({ siteId: site.siteId, rows: site.rows, predictedPerClass: releasedCounts(site.predictedPerClass, site.withheld) })),
+        predictedPerClass: poolMaskedCounts(perSite.map((site) => site.predictedPerClass), classes),
+        perSite: perSite.map((site) => ({ siteId: site.siteId, rows: site.rows, predictedPerClass: poolMaskedCounts([site.predictedPerClass], classes) })),
       },
     };
   },
