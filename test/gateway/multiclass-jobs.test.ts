@@ -207,7 +207,7 @@ describe.each(databaseTargets())('multi-class jobs through three gateways on %s'
     await expect(creation).rejects.toThrow(/accepts binary outcomes, but model \S+ has a multiclass outcome; choose predict_multiclass/);
   });
 
-  it('reports the failing column, not its values, when a site cannot encode the outcome', async () => {
+  it('names the failing column, not values', async () => {
     // The cloud cannot check the classes of an integer column, whose schema lists no values: the
     // sites find node counts other than 1 and 2 and stop.
     const modelId = await federation.createModel('node count classes', { ...GRADE_SPEC, outcome: { kind: 'multiclass', column: 'pnodes', levels: [1, 2] }, features: GRADE_SPEC.features.filter((feature) => feature.column !== 'pnodes') });

@@ -284,6 +284,6 @@ async function queueRefusal(deps: TaskRunDependencies, task: ClaimedTask, code: 
   await appendAuditEvent(deps.stateDir, { type: 'task.refused', details: { taskId: task.taskId, jobId: task.jobId, projectId: task.projectId, code, reason } }, deps.now());
   await enqueueDelivery(deps.stateDir, { kind: TASK_REFUSAL_KIND, taskId: task.taskId, key: `refusal:${task.taskId}:${task.leaseToken}`, payload }, deps.now());
   // A failed computation is reported through the same refusal route, but it is not a policy decision.
-  deps.logger.warn({ code, reason }, code === 'computation_failed' ? 'task refused because the computation failed' : 'task refused by the site policy');
+  deps.logger.warn({ code, reason }, code === 'computation_failed' ? 'computation failed, so the task is reported as refused' : 'task refused by the site policy');
   await deps.onPhase('queued');
 }

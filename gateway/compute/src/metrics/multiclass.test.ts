@@ -75,8 +75,8 @@ function referenceMulticlass(probabilities: ArrayLike<number>, labels: ArrayLike
     const truePositives = confusion[k]![k]!;
     const precision = predicted > 0 ? truePositives / predicted : null;
     const recall = support > 0 ? truePositives / support : null;
-    // Harmonic mean where both are defined; a class observed but never predicted, or predicted
-    // but never observed, has no true positive and scores 0; a class that is neither has none.
+    // Harmonic mean where both are defined. A class observed but never predicted, or predicted but
+    // never observed, has no true positive and scores 0. A class that is neither has no F1.
     let f1: number | null = precision === null && recall === null ? null : 0;
     if (precision !== null && recall !== null && precision + recall > 0) {
       f1 = (2 * precision * recall) / (precision + recall);

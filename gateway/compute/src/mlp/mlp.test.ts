@@ -27,7 +27,7 @@ import { runFedAvgRounds } from './testing/federated-rounds.js';
 /**
  * Independent float64 reference of one training step, written with plain loops from the
  * definitions: forward pass, mean cross-entropy, backpropagation, FedProx gradient, SGD or Adam.
- * `y` holds 0/1 for a sigmoid output and the class index for a softmax output.
+ * `y` contains 0/1 for a sigmoid output and the class index for a softmax output.
  */
 function referenceStep(
   config: NetworkConfig,
@@ -156,7 +156,7 @@ describe('train-step graph', () => {
     const b = 9;
     const x = Array.from({ length: b }, () => randomMatrix(random, layout.length, 2));
     const y = Array.from({ length: b }, () => Math.floor(random.uniform() * Math.max(classes, 2)));
-    // Two rows share their features and class, so the batch holds ties.
+    // Two rows share their features and class, so the batch contains ties.
     x[4] = [...(x[1] as number[])];
     y[4] = y[1] as number;
     const oneHot = y.flatMap((value) => Array.from({ length: classes }, (_, k) => (k === value ? 1 : 0)));

@@ -146,10 +146,10 @@ function standardised(values: readonly (number | null)[], column: string) {
 }
 
 /**
- * Tumour grade (I, II, III) of GBSG2 from the other baseline covariates: a real three-class
- * outcome with a weak signal (grade II is 61% of the test rows), so the test expects the central
- * accuracy and for a better log-loss than the class frequencies, not for a high accuracy. A small
- * hidden layer and 10 rounds keep the fit from overfitting 514 training rows.
+ * Returns the spec of tumour grade (I, II, III) of GBSG2 from the other baseline covariates. This
+ * real three-class outcome has a weak signal (grade II is 61% of the test rows). The test therefore
+ * expects the central accuracy and a better log-loss than the class frequencies, not a high
+ * accuracy. A small hidden layer and 10 rounds keep the fit from overfitting 514 training rows.
  */
 function gbsg2GradeSpec(): ModelSpecInput {
   const table = readCsvTable('gbsg2.csv');

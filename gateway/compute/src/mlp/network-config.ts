@@ -37,7 +37,7 @@ export function outputWidth(config: NetworkConfig): number {
   return config.output?.activation === 'softmax' ? config.output.classes : 1;
 }
 
-/** Classes the network tells apart: 2 for a sigmoid output, one per output unit for a softmax. */
+/** Returns the classes the network distinguishes: 2 for a sigmoid output, one per unit for a softmax. */
 export function classCount(config: NetworkConfig): number {
   return outputWidth(config) === 1 ? 2 : outputWidth(config);
 }

@@ -211,7 +211,7 @@ describe('computation registry', () => {
 
   it('marks cells the sites withheld instead of publishing zeros', async () => {
     const suppress: SitePrivacy = { ...EXACT, smallCellAction: 'suppress' };
-    // Bins of positive nodes: the last, 20 or more, holds fewer than 10 patients at each site.
+    // Bins of positive nodes: the last, 20 or more, contains fewer than 10 patients at each site.
     const { results } = await runJob(
       'descriptive',
       { family: 'cox_ph', outcome: { kind: 'survival', time: 'time', event: 'event' }, features: [{ column: 'pnodes', encoding: 'numeric' }] },

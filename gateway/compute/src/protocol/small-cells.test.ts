@@ -33,7 +33,7 @@ describe('withholdSmallCells', () => {
     expect(Array.from(counts)).toEqual([10, 0, 55]);
   });
 
-  it('refuses under the refuse action, naming the cell', () => {
+  it('raises under the refuse action', () => {
     const refuse: SitePrivacy = { ...SUPPRESS, smallCellAction: 'refuse' };
 
     expect(() => withholdSmallCells([20, 2], refuse, (count) => `a predicted class contains ${count} rows`)).toThrow(SiteRefusal);

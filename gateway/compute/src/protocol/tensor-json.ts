@@ -90,8 +90,8 @@ function checkTensorJson(entry: unknown, where: string): TensorJson {
   }
   const size = (shape as number[]).reduce((product, dim) => product * dim, 1);
   if (!Array.isArray(data) || data.length !== size) {
-    const given = Array.isArray(data) ? `${data.length} value${data.length === 1 ? '' : 's'}` : (JSON.stringify(data)?.slice(0, 40) ?? String(data));
-    throw new RangeError(`${where}.data is ${given}; shape [${(shape as number[]).join(', ')}] needs an array of ${size} values`);
+    const received = Array.isArray(data) ? `${data.length} value${data.length === 1 ? '' : 's'}` : (JSON.stringify(data)?.slice(0, 40) ?? String(data));
+    throw new RangeError(`${where}.data is ${received}; shape [${(shape as number[]).join(', ')}] needs an array of ${size} values`);
   }
   data.forEach((item: unknown, index) => {
     const problem = valueProblem(dtype as WeightDtype, item);

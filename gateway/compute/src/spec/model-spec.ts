@@ -225,7 +225,7 @@ const onnxModelSchema = z
   })
   .strict();
 
-/** The outcome's columns, which no feature may read: a model that sees its outcome learns nothing. */
+/** The outcome's columns, which no feature may read: a model that reads its outcome learns nothing. */
 function outcomeColumns(outcome: Outcome): string[] {
   return outcome.kind === 'survival' ? [outcome.time, outcome.event] : [outcome.column];
 }

@@ -12,7 +12,7 @@ import { scoreRows } from './score-rows.js';
 
 const NAMES = {
   rows: 'predict/rows',
-  /** `[classes]`: rows whose most probable class is each class, after the small-cell rule. */
+  /** `[classes]`: for each class, the rows predicted in it (their most probable class), after the small-cell rule. */
   predictedPerClass: 'predict/predicted_per_class',
 } as const;
 
